@@ -1,0 +1,40 @@
+#include "engine/fields.hpp"
+
+#include <algorithm>
+
+#include "engine/error.hpp"
+#include "engine/strings.hpp"
+
+namespace skinheal {
+
+FieldSet::FieldSet(const Grid& grid) : grid_(&grid), cells_(grid.num_cells()) {}
+
+int FieldSet::add(const FieldInfo& info, double initial) {
+  SKINHEAL_REQUIRE(!info.name.empty(), "fields: a field needs a name");
+  SKINHEAL_REQUIRE(!contains(info.name), "fields: field '" + info.name + "' is defined twice");
+  SKINHEAL_REQUIRE(info.abs_tolerance > 0.0,
+                   "fields: field '" + info.name + "' needs a positive absolute tolerance");
+  info_.push_back(info);
+  storage_.resize(info_.size() * cells_, initial);
+  std::fill(storage_.end() - static_cast<std::ptrdiff_t>(cells_), storage_.end(), initial);
+  return num_fields() - 1;
+}
+
+bool FieldSet::contains(const std::string& name) const {
+  return std::any_of(info_.begin(), info_.end(),
+                     [&](const FieldInfo& i) { return i.name == name; });
+}
+
+int FieldSet::index(const std::string& name) const {
+  for (int f = 0; f < num_fields(); ++f)
+    if (info_[f].name == name) return f;
+  throw InputError("unknown field '" + name + "'" + suggest_nearest(name, names()));
+}
+
+std::vector<std::string> FieldSet::names() const {
+  std::vector<std::string> n;
+  for (const FieldInfo& i : info_) n.push_back(i.name);
+  return n;
+}
+
+}  // namespace skinheal

@@ -1,0 +1,235 @@
+// The time loop. See simulation.hpp for the scheme.
+#include "engine/simulation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "engine/error.hpp"
+#include "engine/parallel.hpp"
+
+namespace skinheal {
+namespace {
+// Two times closer than this (relative to the time scale) are the same instant.
+double same_instant_tolerance(double t) {
+  return 1e-9 * std::max(1.0, std::abs(t));
+}
+}  // namespace
+
+Simulation::Simulation(Grid grid)
+    : grid_(std::make_unique<Grid>(std::move(grid))), fields_(*grid_), transport_(*grid_) {}
+
+void Simulation::add_event(Event event) {
+  SKINHEAL_REQUIRE(std::isfinite(event.time_s), "event '" + event.name + "': time must be finite");
+  SKINHEAL_REQUIRE(event.time_s >= t_s_ - same_instant_tolerance(t_s_),
+                   "event '" + event.name + "' is in the past");
+  // Keep events sorted by time, stable for equal times (insertion order).
+  auto pos = std::upper_bound(events_.begin(), events_.end(), event.time_s,
+                              [](double t, const Event& e) { return t < e.time_s; });
+  const auto index = pos - events_.begin();
+  events_.insert(pos, std::move(event));
+  event_done_.insert(event_done_.begin() + index, 0);
+}
+
+void Simulation::add_observer(std::shared_ptr<Observer> observer) {
+  SKINHEAL_REQUIRE(observer != nullptr, "simulation: null observer");
+  observers_.push_back(std::move(observer));
+  if (started_) observers_.back()->on_start(*this);
+}
+
+void Simulation::restore_clock(double t_s, double next_dt_s, long accepted, long rejected) {
+  t_s_ = t_s;
+  dt_s_ = next_dt_s;
+  last_.t_s = t_s;
+  last_.accepted = accepted;
+  last_.rejected = rejected;
+  for (std::size_t e = 0; e < events_.size(); ++e)
+    event_done_[e] = events_[e].time_s < t_s - same_instant_tolerance(t_s) ? 1 : 0;
+}
+
+double Simulation::next_landing_time(double t_s) const {
+  double next = std::numeric_limits<double>::infinity();
+  const double tol = same_instant_tolerance(t_s);
+  for (const Event& e : events_)
+    if (e.time_s > t_s + tol) next = std::min(next, e.time_s);
+  for (double t : landing_times_)
+    if (t > t_s + tol) next = std::min(next, t);
+  return next;
+}
+
+void Simulation::apply_events_at(double t_s) {
+  const double tol = same_instant_tolerance(t_s);
+  bool any = false;
+  for (std::size_t e = 0; e < events_.size(); ++e) {
+    if (event_done_[e] || std::abs(events_[e].time_s - t_s) > tol) continue;
+    for (auto& o : observers_) o->on_event(*this, events_[e].name, false);
+    if (events_[e].apply) events_[e].apply(*this);
+    event_done_[e] = 1;
+    any = true;
+    for (auto& o : observers_) o->on_event(*this, events_[e].name, true);
+  }
+  if (any && control_.adaptive) dt_s_ = control_.dt_after_event_s;
+}
+
+void Simulation::split_step(FieldSet& f, double t_s, double h, TransportStats& ts) {
+  if (!reactions_.empty()) reactions_.advance(f, t_s, 0.5 * h);
+  const TransportStats s = transport_.step(f, h, control_.scheme);
+  ts.monotone_fallbacks += s.monotone_fallbacks;
+  if (!reactions_.empty()) reactions_.advance(f, t_s + 0.5 * h, 0.5 * h);
+}
+
+double Simulation::error_norm(const std::vector<double>& coarse, const std::vector<double>& fine,
+                              const std::vector<double>& start) const {
+  const std::size_t N = fields_.num_cells();
+  double err = 0.0;
+  for (int f = 0; f < fields_.num_fields(); ++f) {
+    const double atol = fields_.info(f).abs_tolerance;
+    const double rtol = control_.rtol;
+    const std::size_t off = f * N;
+    const double e = parallel::max(N, [&](std::size_t b, std::size_t end) {
+      double m = 0.0;
+      for (std::size_t i = off + b; i < off + end; ++i) {
+        const double scale = atol + rtol * std::max(std::abs(fine[i]), std::abs(start[i]));
+        const double r = std::abs(fine[i] - coarse[i]) / scale;
+        if (!(r <= m)) m = (r == r) ? r : std::numeric_limits<double>::infinity();
+      }
+      return m;
+    });
+    err = std::max(err, e);
+  }
+  return err / 3.0;  // Richardson: error of the two half steps, order 2
+}
+
+void Simulation::check_finite(double t_s, double h) const {
+  const std::size_t N = fields_.num_cells();
+  const Grid& g = *grid_;
+  for (int f = 0; f < fields_.num_fields(); ++f) {
+    const ConstFieldView v = fields_.view(f);
+    const bool nonneg = fields_.info(f).non_negative;
+    const double floor = -fields_.info(f).abs_tolerance;
+    // Index of the first bad value, or N: a deterministic (thread-independent) minimum.
+    const double first = -parallel::max(N, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i)
+        if (!std::isfinite(v[i]) || (nonneg && v[i] < floor)) return -static_cast<double>(i);
+      return -static_cast<double>(N);
+    });
+    if (first < static_cast<double>(N)) {
+      const std::size_t c = static_cast<std::size_t>(first);
+      const int k = static_cast<int>(c / g.plane_size());
+      const int j = static_cast<int>((c % g.plane_size()) / g.nx());
+      const int i = static_cast<int>(c % g.nx());
+      std::ostringstream msg;
+      msg << "field '" << fields_.info(f).name << "' became " << v[c] << " at voxel (i=" << i
+          << ", j=" << j << ", k=" << k << "; depth " << g.z_centres_um()[k]
+          << " um) at t = " << t_s << " s after a step of " << h << " s";
+      throw NumericalError(msg.str());
+    }
+  }
+}
+
+void Simulation::ensure_started() {
+  if (started_) return;
+  started_ = true;
+  landing_times_.clear();
+  for (auto& o : observers_) {
+    const auto times = o->requested_times_s();
+    landing_times_.insert(landing_times_.end(), times.begin(), times.end());
+  }
+  std::sort(landing_times_.begin(), landing_times_.end());
+  if (dt_s_ <= 0.0) dt_s_ = control_.dt_initial_s;
+  for (auto& o : observers_) o->on_start(*this);
+  apply_events_at(t_s_);
+}
+
+StepInfo Simulation::step(double t_limit_s) {
+  ensure_started();
+  SKINHEAL_REQUIRE(control_.dt_min_s > 0.0 && control_.dt_max_s >= control_.dt_min_s,
+                   "step control: need 0 < dt_min <= dt_max");
+  const double target = std::min(t_limit_s, next_landing_time(t_s_));
+  SKINHEAL_REQUIRE(target > t_s_, "simulation: nothing to do (already at the requested time)");
+
+  const double proposed = control_.adaptive
+                              ? std::clamp(dt_s_, control_.dt_min_s, control_.dt_max_s)
+                              : control_.dt_initial_s;
+  double h = proposed;
+  bool lands = false;
+  if (t_s_ + h >= target - same_instant_tolerance(target)) {
+    h = target - t_s_;
+    lands = true;
+  }
+  StepInfo info = last_;
+  TransportStats ts;
+  std::vector<double>& state = fields_.storage();
+
+  if (!control_.adaptive) {
+    split_step(fields_, t_s_, h, ts);
+    info.error_norm = 0.0;
+    check_finite(t_s_ + h, h);
+  } else {
+    start_ = state;
+    for (;;) {
+      split_step(fields_, t_s_, h, ts);
+      coarse_.swap(state);
+      state = start_;
+      split_step(fields_, t_s_, 0.5 * h, ts);
+      split_step(fields_, t_s_ + 0.5 * h, 0.5 * h, ts);
+      const double err = error_norm(coarse_, state, start_);
+      const double factor = err > 0.0 ? 0.9 * std::pow(err, -1.0 / 3.0) : control_.max_growth;
+      if (err <= 1.0) {
+        info.error_norm = err;
+        // A step cut short to land on a time keeps the proposal (capped at no growth).
+        const double next = lands ? proposed * std::min(1.0, std::max(factor, 0.2))
+                                  : h * std::clamp(factor, 0.2, control_.max_growth);
+        dt_s_ = std::clamp(next, control_.dt_min_s, control_.dt_max_s);
+        break;
+      }
+      ++info.rejected;
+      state = start_;
+      const double shrunk = h * std::clamp(std::isfinite(factor) ? factor : 0.2, 0.2, 0.9);
+      if (shrunk < control_.dt_min_s) {
+        // Report where it went wrong: take the failing step and check it.
+        split_step(fields_, t_s_, h, ts);
+        check_finite(t_s_ + h, h);
+        state = start_;
+        std::ostringstream msg;
+        msg << "step size fell below the minimum " << control_.dt_min_s << " s at t = " << t_s_
+            << " s (error estimate " << err << ")";
+        throw NumericalError(msg.str());
+      }
+      h = shrunk;
+      lands = false;
+    }
+    check_finite(t_s_ + h, h);
+  }
+  // Clip round-off negatives of non-negative fields (they are above -abs_tolerance here).
+  for (int f = 0; f < fields_.num_fields(); ++f) {
+    if (!fields_.info(f).non_negative) continue;
+    FieldView v = fields_.view(f);
+    parallel::for_each_block(
+        v.size, 1 << 14,
+        [&](std::size_t b, std::size_t e) {
+          for (std::size_t i = b; i < e; ++i)
+            if (v.data[i] < 0.0) v.data[i] = 0.0;
+        },
+        v.size);
+  }
+  t_s_ = lands ? target : t_s_ + h;
+  ++info.accepted;
+  info.t_s = t_s_;
+  info.dt_s = h;
+  info.monotone_fallbacks = ts.monotone_fallbacks;
+  last_ = info;
+  for (auto& o : observers_) o->on_step(*this, info);
+  apply_events_at(t_s_);
+  return info;
+}
+
+void Simulation::run_until(double t_end_s) {
+  SKINHEAL_REQUIRE(std::isfinite(t_end_s), "simulation: end time must be finite");
+  ensure_started();
+  while (t_s_ < t_end_s - same_instant_tolerance(t_end_s)) step(t_end_s);
+  for (auto& o : observers_) o->on_end(*this);
+}
+
+}  // namespace skinheal
