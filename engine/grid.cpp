@@ -66,7 +66,8 @@ std::vector<double> Grid::graded_faces(const std::vector<Layer>& layers, double 
   for (const Layer& layer : layers) {
     SKINHEAL_REQUIRE(layer.thickness_um > 0.0,
                      "grid: layer '" + layer.name + "' must have a positive thickness");
-    // Geometric sizes continuing the previous layer's spacing, then scaled to fit exactly.
+    // Geometric sizes continuing the previous layer's spacing until the layer is covered, then
+    // shrunk uniformly to fit exactly: no cell exceeds its target size.
     std::vector<double> sizes;
     double total = 0.0;
     double s = spacing;
@@ -74,11 +75,6 @@ std::vector<double> Grid::graded_faces(const std::vector<Layer>& layers, double 
       sizes.push_back(s);
       total += s;
       s = std::min(dz_max_um, s * growth);
-    }
-    // Drop a last sliver if it overshoots by more than half a cell.
-    if (sizes.size() > 1 && total - layer.thickness_um > 0.5 * sizes.back()) {
-      total -= sizes.back();
-      sizes.pop_back();
     }
     const double scale = layer.thickness_um / total;
     for (double& size : sizes) {
