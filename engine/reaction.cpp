@@ -6,16 +6,13 @@
 #include <atomic>
 #include <cmath>
 #include <sstream>
+#include <utility>
 
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
 
 namespace skinheal {
 namespace {
-
-using Vec = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, kMaxReactingFields, 1>;
-using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor,
-                          kMaxReactingFields, kMaxReactingFields>;
 
 constexpr double kGamma = 1.0 + 0.70710678118654752440;  // 1 + 1/√2 (L-stable ROS2)
 
@@ -30,6 +27,106 @@ void Reactions::rhs(const VoxelContext& at, const double* y, double* dydt, int n
   std::fill(dydt, dydt + n, 0.0);
   for (const auto& t : terms_) t->add_rhs(at, y, dydt);
 }
+
+namespace {
+
+struct StepperSettings {
+  int n;
+  double rtol;
+  int max_substeps;
+  bool substeps;
+  const double* atol;
+  const char* nonneg;
+};
+
+// Integrate one voxel over [t_s, t_s + dt_s] with ROS2 on N × N fixed-size Eigen matrices
+// (N = Eigen::Dynamic: runtime size up to kMaxReactingFields). Returns the sub-steps taken.
+template <int N>
+int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& terms,
+                    const StepperSettings& cfg, VoxelContext& at, double* state, double t_s,
+                    double dt_s) {
+  using Vec = Eigen::Matrix<double, N, 1, 0, (N > 0 ? N : kMaxReactingFields), 1>;
+  using Mat = Eigen::Matrix<double, N, N, (N == 1 ? Eigen::ColMajor : Eigen::RowMajor),
+                            (N > 0 ? N : kMaxReactingFields), (N > 0 ? N : kMaxReactingFields)>;
+  const int n = cfg.n;
+  Vec y(n), y1(n), f0(n), f1(n), k1(n), k2(n), ynew(n), base(n), bumped(n);
+  Mat J(n, n), M(n, n);
+  for (int f = 0; f < n; ++f) y[f] = state[f];
+  auto eval = [&](const Vec& u, Vec& out) {
+    out.setZero();
+    for (const auto& term : terms) term->add_rhs(at, u.data(), out.data());
+  };
+  auto jacobian = [&](Vec& u) {
+    J.setZero();
+    for (const auto& term : terms) {
+      if (term->add_jacobian(at, u.data(), n, J.data())) continue;
+      // Numerical Jacobian of this term only (forward differences).
+      base.setZero();
+      term->add_rhs(at, u.data(), base.data());
+      for (int j = 0; j < n; ++j) {
+        const double delta = 1e-7 * std::max(std::abs(u[j]), cfg.atol[j] * 1e3);
+        const double keep = u[j];
+        u[j] = keep + delta;
+        bumped.setZero();
+        term->add_rhs(at, u.data(), bumped.data());
+        u[j] = keep;
+        for (int i = 0; i < n; ++i) J(i, j) += (bumped[i] - base[i]) / delta;
+      }
+    }
+  };
+  double t = t_s;
+  const double t_end = t_s + dt_s;
+  double tau = dt_s;
+  int sub = 0;
+  while (t < t_end) {
+    tau = std::min(tau, t_end - t);
+    at.t_s = t;
+    jacobian(y);
+    M = Mat::Identity(n, n) - (kGamma * tau) * J;
+    const Eigen::PartialPivLU<Mat> lu(M);
+    eval(y, f0);
+    k1 = lu.solve(f0);
+    y1 = y + tau * k1;
+    at.t_s = t + tau;
+    eval(y1, f1);
+    k2 = lu.solve(f1 - 2.0 * k1);
+    ynew = y + (1.5 * tau) * k1 + (0.5 * tau) * k2;
+    double err = 0.0;
+    for (int f = 0; f < n; ++f) {
+      const double e = 0.5 * tau * (k1[f] + k2[f]);
+      const double scale = cfg.atol[f] + cfg.rtol * std::max(std::abs(y[f]), std::abs(ynew[f]));
+      err = std::max(err, std::abs(e) / scale);
+    }
+    ++sub;
+    if (!(err == err)) err = 1e10;  // NaN: shrink
+    if (!cfg.substeps) err = 0.0;   // one step over the whole interval
+    if (err <= 1.0) {
+      t = (tau == t_end - t) ? t_end : t + tau;
+      for (int f = 0; f < n; ++f) y[f] = (cfg.nonneg[f] && ynew[f] < 0.0) ? 0.0 : ynew[f];
+    }
+    tau *= std::clamp(0.9 / std::sqrt(std::max(err, 1e-12)), 0.2, 5.0);
+    if (sub > cfg.max_substeps) {
+      std::ostringstream msg;
+      msg << "reactions: voxel (" << at.i << ", " << at.j << ", " << at.k << ") needed more than "
+          << cfg.max_substeps << " sub-steps at t = " << t << " s (stiff or blowing up)";
+      throw NumericalError(msg.str());
+    }
+  }
+  for (int f = 0; f < n; ++f) state[f] = y[f];
+  return sub;
+}
+
+using VoxelIntegrator = int (*)(const std::vector<std::shared_ptr<const ReactionTerm>>&,
+                                const StepperSettings&, VoxelContext&, double*, double, double);
+
+template <int... Ns>
+VoxelIntegrator pick_integrator(int n, std::integer_sequence<int, Ns...>) {
+  VoxelIntegrator chosen = &integrate_voxel<Eigen::Dynamic>;
+  ((n == Ns + 1 ? (chosen = &integrate_voxel<Ns + 1>, 0) : 0), ...);
+  return chosen;
+}
+
+}  // namespace
 
 ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) const {
   ReactionStats stats;
@@ -47,37 +144,21 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
     atol[f] = fields.info(f).abs_tolerance;
     nonneg[f] = fields.info(f).non_negative;
   }
-  const double rtol = options_.rtol;
-  const int max_sub = options_.max_substeps;
+  const StepperSettings cfg{n,
+                            options_.rtol > 0.0 ? options_.rtol : default_rtol_,
+                            options_.max_substeps,
+                            options_.substeps,
+                            atol.data(),
+                            nonneg.data()};
+  // Fixed-size Eigen matrices for up to 16 fields; runtime-sized (no heap) beyond.
+  const VoxelIntegrator integrate = pick_integrator(n, std::make_integer_sequence<int, 16>{});
   std::atomic<std::size_t> total_sub{0};
 
   parallel::for_each_block(
       N, 512,
       [&](std::size_t begin, std::size_t end) {
-        Vec y(n), y1(n), f0(n), f1(n), k1(n), k2(n), ynew(n), fp(n);
-        Mat J(n, n), M(n, n);
+        double y[kMaxReactingFields];
         std::size_t local_sub = 0;
-        auto eval = [&](const VoxelContext& at, const Vec& state, Vec& out) {
-          rhs(at, state.data(), out.data(), n);
-        };
-        auto jacobian = [&](const VoxelContext& at, const Vec& state) {
-          J.setZero();
-          for (const auto& term : terms_) {
-            if (term->add_jacobian(at, state.data(), n, J.data())) continue;
-            // Numerical Jacobian of this term only (forward differences).
-            Vec base = Vec::Zero(n), bumped(n), ys = state;
-            term->add_rhs(at, ys.data(), base.data());
-            for (int j = 0; j < n; ++j) {
-              const double delta = 1e-7 * std::max(std::abs(ys[j]), atol[j] * 1e3);
-              const double keep = ys[j];
-              ys[j] = keep + delta;
-              bumped.setZero();
-              term->add_rhs(at, ys.data(), bumped.data());
-              ys[j] = keep;
-              for (int i = 0; i < n; ++i) J(i, j) += (bumped[i] - base[i]) / delta;
-            }
-          }
-        };
         for (std::size_t c = begin; c < end; ++c) {
           VoxelContext at;
           at.cell = c;
@@ -87,46 +168,7 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
           at.i = static_cast<int>(rem % grid.nx());
           at.layer = grid.layer_of(c);
           for (int f = 0; f < n; ++f) y[f] = store[f * N + c];
-          double t = t_s;
-          const double t_end = t_s + dt_s;
-          double tau = dt_s;
-          int sub = 0;
-          while (t < t_end) {
-            tau = std::min(tau, t_end - t);
-            at.t_s = t;
-            jacobian(at, y);
-            M = Mat::Identity(n, n) - (kGamma * tau) * J;
-            Eigen::PartialPivLU<Mat> lu(M);
-            eval(at, y, f0);
-            k1 = lu.solve(f0);
-            y1 = y + tau * k1;
-            at.t_s = t + tau;
-            eval(at, y1, f1);
-            k2 = lu.solve(f1 - 2.0 * k1);
-            ynew = y + (1.5 * tau) * k1 + (0.5 * tau) * k2;
-            double err = 0.0;
-            for (int f = 0; f < n; ++f) {
-              const double e = 0.5 * tau * (k1[f] + k2[f]);
-              const double scale = atol[f] + rtol * std::max(std::abs(y[f]), std::abs(ynew[f]));
-              err = std::max(err, std::abs(e) / scale);
-            }
-            ++sub;
-            if (!(err == err)) err = 1e10;      // NaN: shrink
-            if (!options_.substeps) err = 0.0;  // one step over the whole interval
-            if (err <= 1.0) {
-              t = (tau == t_end - t) ? t_end : t + tau;
-              for (int f = 0; f < n; ++f) y[f] = (nonneg[f] && ynew[f] < 0.0) ? 0.0 : ynew[f];
-            }
-            tau *= std::clamp(0.9 / std::sqrt(std::max(err, 1e-12)), 0.2, 5.0);
-            if (sub > max_sub) {
-              std::ostringstream msg;
-              msg << "reactions: voxel (" << at.i << ", " << at.j << ", " << at.k
-                  << ") needed more than " << max_sub << " sub-steps at t = " << t
-                  << " s (stiff or blowing up)";
-              throw NumericalError(msg.str());
-            }
-          }
-          local_sub += sub;
+          local_sub += integrate(terms_, cfg, at, y, t_s, dt_s);
           for (int f = 0; f < n; ++f) store[f * N + c] = y[f];
         }
         total_sub += local_sub;

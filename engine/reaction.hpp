@@ -46,7 +46,7 @@ class ReactionTerm {
 };
 
 struct ReactionOptions {
-  double rtol = 1e-4;       ///< relative tolerance of the per-voxel sub-steps
+  double rtol = 0.0;        ///< sub-step relative tolerance; 0: the time loop's StepControl::rtol
   int max_substeps = 5000;  ///< per voxel per call; exceeding it is a NumericalError
   bool substeps = true;     ///< false: exactly one ROS2 step per call (order studies)
 };
@@ -64,6 +64,8 @@ class Reactions {
   bool empty() const { return terms_.empty(); }
   const std::vector<std::shared_ptr<const ReactionTerm>>& terms() const { return terms_; }
   ReactionOptions& options() { return options_; }
+  /// The sub-step tolerance used when options().rtol is 0 (the time loop sets its own rtol).
+  void set_default_rtol(double rtol) { default_rtol_ = rtol; }
 
   /// Advance all fields over [t_s, t_s + dt_s] in every voxel.
   ReactionStats advance(FieldSet& fields, double t_s, double dt_s) const;
@@ -73,6 +75,7 @@ class Reactions {
  private:
   std::vector<std::shared_ptr<const ReactionTerm>> terms_;
   ReactionOptions options_;
+  double default_rtol_ = 1e-3;
 };
 
 }  // namespace skinheal

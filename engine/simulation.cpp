@@ -73,10 +73,36 @@ void Simulation::apply_events_at(double t_s) {
 }
 
 void Simulation::split_step(FieldSet& f, double t_s, double h, TransportStats& ts) {
-  if (!reactions_.empty()) reactions_.advance(f, t_s, 0.5 * h);
-  const TransportStats s = transport_.step(f, h, control_.scheme);
+  reactions_.set_default_rtol(control_.rtol);
+  if (!reactions_.empty()) reactions_.advance(f, t_s, h);
+  const TransportStats s = transport_.step(f, h, TransportScheme::lod_backward_euler);
   ts.monotone_fallbacks += s.monotone_fallbacks;
-  if (!reactions_.empty()) reactions_.advance(f, t_s + 0.5 * h, 0.5 * h);
+}
+
+void Simulation::extrapolate(const std::vector<double>& coarse) {
+  const std::size_t N = fields_.num_cells();
+  std::vector<double>& u = fields_.storage();
+  for (int f = 0; f < fields_.num_fields(); ++f) {
+    const std::size_t off = f * N;
+    double phi = 1.0;
+    if (fields_.info(f).non_negative) {
+      // Largest φ ≤ 1 with fine + φ (fine − coarse) ≥ 0 everywhere (fine ≥ 0 already).
+      phi = -parallel::max(N, [&](std::size_t b, std::size_t e) {
+        double m = -1.0;
+        for (std::size_t i = off + b; i < off + e; ++i) {
+          const double d = u[i] - coarse[i];
+          if (u[i] + d < 0.0) m = std::max(m, -std::max(u[i], 0.0) / -d);
+        }
+        return m;
+      });
+    }
+    parallel::for_each_block(
+        N, 1 << 14,
+        [&](std::size_t b, std::size_t e) {
+          for (std::size_t i = off + b; i < off + e; ++i) u[i] += phi * (u[i] - coarse[i]);
+        },
+        N);
+  }
 }
 
 double Simulation::error_norm(const std::vector<double>& coarse, const std::vector<double>& fine,
@@ -98,7 +124,7 @@ double Simulation::error_norm(const std::vector<double>& coarse, const std::vect
     });
     err = std::max(err, e);
   }
-  return err / 3.0;  // Richardson: error of the two half steps, order 2
+  return err;  // ≈ local error of the fine (two half steps) solution
 }
 
 void Simulation::check_finite(double t_s, double h) const {
@@ -162,46 +188,43 @@ StepInfo Simulation::step(double t_limit_s) {
   TransportStats ts;
   std::vector<double>& state = fields_.storage();
 
-  if (!control_.adaptive) {
+  start_ = state;
+  for (;;) {
     split_step(fields_, t_s_, h, ts);
-    info.error_norm = 0.0;
-    check_finite(t_s_ + h, h);
-  } else {
-    start_ = state;
-    for (;;) {
-      split_step(fields_, t_s_, h, ts);
-      coarse_.swap(state);
-      state = start_;
-      split_step(fields_, t_s_, 0.5 * h, ts);
-      split_step(fields_, t_s_ + 0.5 * h, 0.5 * h, ts);
-      const double err = error_norm(coarse_, state, start_);
-      const double factor = err > 0.0 ? 0.9 * std::pow(err, -1.0 / 3.0) : control_.max_growth;
-      if (err <= 1.0) {
-        info.error_norm = err;
-        // A step cut short to land on a time keeps the proposal (capped at no growth).
-        const double next = lands ? proposed * std::min(1.0, std::max(factor, 0.2))
-                                  : h * std::clamp(factor, 0.2, control_.max_growth);
-        dt_s_ = std::clamp(next, control_.dt_min_s, control_.dt_max_s);
-        break;
-      }
-      ++info.rejected;
-      state = start_;
-      const double shrunk = h * std::clamp(std::isfinite(factor) ? factor : 0.2, 0.2, 0.9);
-      if (shrunk < control_.dt_min_s) {
-        // Report where it went wrong: take the failing step and check it.
-        split_step(fields_, t_s_, h, ts);
-        check_finite(t_s_ + h, h);
-        state = start_;
-        std::ostringstream msg;
-        msg << "step size fell below the minimum " << control_.dt_min_s << " s at t = " << t_s_
-            << " s (error estimate " << err << ")";
-        throw NumericalError(msg.str());
-      }
-      h = shrunk;
-      lands = false;
+    coarse_.swap(state);
+    state = start_;
+    split_step(fields_, t_s_, 0.5 * h, ts);
+    split_step(fields_, t_s_ + 0.5 * h, 0.5 * h, ts);
+    if (!control_.adaptive) {
+      info.error_norm = 0.0;
+      break;
     }
-    check_finite(t_s_ + h, h);
+    const double err = error_norm(coarse_, state, start_);
+    const double factor = err > 0.0 ? 0.9 / std::sqrt(err) : control_.max_growth;
+    if (err <= 1.0) {
+      info.error_norm = err;
+      // A step cut short to land on a time keeps the proposal (capped at no growth).
+      const double next = lands ? proposed * std::min(1.0, std::max(factor, 0.2))
+                                : h * std::clamp(factor, 0.2, control_.max_growth);
+      dt_s_ = std::clamp(next, control_.dt_min_s, control_.dt_max_s);
+      break;
+    }
+    ++info.rejected;
+    const double shrunk = h * std::clamp(std::isfinite(factor) ? factor : 0.2, 0.2, 0.9);
+    if (shrunk < control_.dt_min_s) {
+      check_finite(t_s_ + h, h);  // names the field and voxel if a value went bad
+      state = start_;
+      std::ostringstream msg;
+      msg << "step size fell below the minimum " << control_.dt_min_s << " s at t = " << t_s_
+          << " s (error estimate " << err << ")";
+      throw NumericalError(msg.str());
+    }
+    state = start_;
+    h = shrunk;
+    lands = false;
   }
+  extrapolate(coarse_);
+  check_finite(t_s_ + h, h);
   // Clip round-off negatives of non-negative fields (they are above -abs_tolerance here).
   for (int f = 0; f < fields_.num_fields(); ++f) {
     if (!fields_.info(f).non_negative) continue;

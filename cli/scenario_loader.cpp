@@ -1,0 +1,84 @@
+#include "cli/scenario_loader.hpp"
+
+#include <sstream>
+#include <toml.hpp>
+
+#include "engine/error.hpp"
+#include "engine/input/toml_reader.hpp"
+#include "engine/strings.hpp"
+
+namespace skinheal::cli {
+
+namespace {
+
+// Apply "a.b.c=value" overrides to the scenario text; returns the new text.
+std::string apply_overrides(const std::string& text, const std::string& path,
+                            const std::vector<std::string>& overrides) {
+  if (overrides.empty()) return text;
+  toml::value doc;
+  try {
+    std::istringstream in(text);
+    doc = toml::parse(in, path);
+  } catch (const std::exception&) {
+    TomlReader::from_string(text, path);  // reports the syntax error in the usual form
+    throw;
+  }
+  for (const std::string& o : overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InputError("--set " + o + ": expected KEY=VALUE, e.g. --set 'time.end=\"2 d\"'");
+    const std::string key = o.substr(0, eq);
+    toml::value parsed;
+    try {
+      std::istringstream in("v = " + o.substr(eq + 1));
+      parsed = toml::parse(in, "--set " + key);
+    } catch (const std::exception&) {
+      throw InputError("--set " + o + ": the value is not valid TOML (quote strings with units: " +
+                       key + "='\"1.5 mm\"')");
+    }
+    toml::value* node = &doc;
+    std::size_t start = 0;
+    for (;;) {
+      const auto dot = key.find('.', start);
+      const std::string part = key.substr(start, dot == std::string::npos ? dot : dot - start);
+      if (!node->is_table())
+        throw InputError("--set " + key + ": '" + part + "' is not in a table");
+      if (dot == std::string::npos) {
+        node->as_table()[part] = parsed.as_table().at("v");
+        break;
+      }
+      auto& table = node->as_table();
+      if (!table.count(part)) table[part] = toml::table{};
+      node = &table[part];
+      start = dot + 1;
+    }
+  }
+  std::ostringstream out;
+  out << "# " << path << " with --set " << join(overrides, " --set ") << "\n" << doc;
+  return out.str();
+}
+
+}  // namespace
+
+LoadedScenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  TomlReader reader = TomlReader::from_file(path);
+  if (!overrides.empty())
+    reader = TomlReader::from_string(apply_overrides(reader.text(), path, overrides), path);
+  const TomlTable root = reader.root();
+  const std::vector<std::string> kinds{"generic"};
+  const std::string kind = root.table("model").get_string("kind");
+  LoadedScenario out;
+  if (kind == "generic") {
+    out.built = models::build_generic_scenario(root);
+  } else {
+    throw InputError(path + ": [model] kind = '" + kind + "' is not known" +
+                     suggest_nearest(kind, kinds));
+  }
+  reader.check_all_used();
+  out.text = reader.text();
+  for (const TomlEntry& e : reader.effective_parameters())
+    out.parameters.push_back({e.key, e.value, e.from_default ? "default" : "file"});
+  return out;
+}
+
+}  // namespace skinheal::cli

@@ -1,0 +1,859 @@
+#include "engine/input/toml_reader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include <toml.hpp>
+
+#include "engine/error.hpp"
+#include "engine/strings.hpp"
+
+namespace skinheal {
+
+namespace detail {
+
+/// The parsed document and the record of what the program read from it.
+struct TomlState {
+  std::string name;  ///< File name for messages.
+  std::string text;  ///< File text as given.
+  toml::value root;
+  std::vector<const toml::value*> nodes;  ///< Tables handed out as TomlTable; [0] is the root.
+  std::set<std::string> used;             ///< Full keys read, and tables entered.
+  std::set<std::string> declared;         ///< Full keys the program asked for, present or not.
+  std::set<std::string> ignored;          ///< Subtrees marked as read by ignore().
+  std::vector<TomlEntry> entries;         ///< Effective parameters, in order first read.
+  std::set<std::string> entry_keys;
+};
+
+}  // namespace detail
+
+namespace {
+
+using detail::TomlState;
+using Value = toml::value;
+
+constexpr std::size_t kMaxFileBytes = std::size_t{4} << 20;  // 4 MiB
+constexpr std::size_t kMaxShown = 60;
+
+/// Throws the InputError with control characters (from quoted TOML keys such as "a\nb")
+/// escaped, so that every message stays on one line.
+[[noreturn]] void raise(const std::string& message) {
+  std::string line;
+  for (const char c : message) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+      line += buf;
+    } else {
+      line += c;
+    }
+  }
+  throw InputError(line);
+}
+
+std::string join_key(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string parent_of(const std::string& full) {
+  const std::size_t dot = full.rfind('.');
+  return dot == std::string::npos ? std::string() : full.substr(0, dot);
+}
+
+std::string leaf_of(const std::string& full) {
+  const std::size_t dot = full.rfind('.');
+  return dot == std::string::npos ? full : full.substr(dot + 1);
+}
+
+/// "layers[3].x" -> "layers[].x": array elements share their keys for suggestions.
+std::string without_indices(const std::string& path) {
+  std::string out;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    out += path[i];
+    if (path[i] == '[') {
+      while (i + 1 < path.size() && path[i + 1] != ']') ++i;
+    }
+  }
+  return out;
+}
+
+/// At most kMaxShown bytes (cut on a UTF-8 character boundary) and "..." when cut.
+std::string shorten(std::string text) {
+  if (text.size() <= kMaxShown) return text;
+  std::size_t cut = kMaxShown;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
+/// A TOML basic string: "..." with \\, \", \n, \t and other control characters escaped.
+std::string toml_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+/// The shortest text that reads back to x ("0.1", "1e-10", "inf", "nan").
+std::string shortest(double x) {
+  char buf[64];
+  const auto result = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, result.ptr);
+}
+
+/// A default as it would be written in the file, precise enough to reproduce the value.
+std::string echo_default(double value_internal, Dimension dim) {
+  if (dim == dims::dimensionless) return shortest(value_internal);
+  return toml_string(format_quantity(value_internal, dim, 15));
+}
+
+int line_of_value(const Value& v) {
+  return static_cast<int>(v.location().line());
+}
+
+/// "scenario.toml:12: ", or "scenario.toml: " when the line is unknown (0).
+std::string where(const TomlState& s, int line) {
+  return line > 0 ? s.name + ":" + std::to_string(line) + ": " : s.name + ": ";
+}
+
+/// The value as it would be written in TOML, in full (for the echo of effective parameters).
+std::string render_full(const Value& v) {
+  if (v.is_string()) return toml_string(v.as_string().str);
+  if (v.is_integer()) return std::to_string(v.as_integer());
+  if (v.is_floating()) return shortest(v.as_floating());
+  if (v.is_boolean()) return v.as_boolean() ? "true" : "false";
+  if (v.is_array()) {
+    std::vector<std::string> items;
+    for (const Value& item : v.as_array()) items.push_back(render_full(item));
+    return "[" + join(items, ", ") + "]";
+  }
+  if (v.is_table()) return "{...}";
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+/// The value as it would be written in TOML, shortened for messages.
+std::string render(const Value& v) {
+  return shorten(render_full(v));
+}
+
+/// "a boolean (true)", "a string (\"abc\")", "a table", ...
+std::string describe(const Value& v) {
+  switch (v.type()) {
+    case toml::value_t::boolean:
+      return "a boolean (" + render(v) + ")";
+    case toml::value_t::integer:
+      return "an integer (" + render(v) + ")";
+    case toml::value_t::floating:
+      return "a float (" + render(v) + ")";
+    case toml::value_t::string:
+      return "a string (" + render(v) + ")";
+    case toml::value_t::array:
+      return "an array";
+    case toml::value_t::table:
+      return "a table";
+    default:
+      return "a date/time (" + render(v) + ")";
+  }
+}
+
+std::vector<std::string> split_key(const std::string& key) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = key.find('.', start);
+    parts.push_back(key.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (parts.back().empty()) throw std::invalid_argument("TomlTable: malformed key '" + key + "'");
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+/// Where a (possibly dotted) key leads from a table.
+struct Lookup {
+  const Value* value = nullptr;  ///< The value at the key, or nullptr when absent.
+  std::string full;              ///< Full dotted key.
+  const Value* table = nullptr;  ///< The deepest table reached on the way.
+  std::string table_path;
+  int table_line = 0;                      ///< Its line (0 for the root).
+  std::vector<std::string> intermediates;  ///< Tables entered on the way.
+};
+
+Lookup lookup(const TomlState& s, std::size_t node, const std::string& path,
+              const std::string& key) {
+  Lookup r;
+  r.full = join_key(path, key);
+  r.table = s.nodes.at(node);
+  r.table_path = path;
+  r.table_line = node == 0 ? 0 : line_of_value(*r.table);
+  const std::vector<std::string> parts = split_key(key);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto& table = r.table->as_table();
+    const auto it = table.find(parts[i]);
+    if (it == table.end()) return r;
+    if (i + 1 == parts.size()) {
+      r.value = &it->second;
+      return r;
+    }
+    const std::string sub = join_key(r.table_path, parts[i]);
+    if (!it->second.is_table())
+      raise(where(s, line_of_value(it->second)) + "'" + sub + "' is " + describe(it->second) +
+            ", not a table, so '" + r.full + "' cannot be read");
+    r.intermediates.push_back(sub);
+    r.table = &it->second;
+    r.table_path = sub;
+    r.table_line = line_of_value(it->second);
+  }
+  return r;
+}
+
+void mark_used(TomlState& s, const Lookup& r) {
+  s.used.insert(r.full);
+  for (const std::string& t : r.intermediates) s.used.insert(t);
+}
+
+void record(TomlState& s, const std::string& full, std::string value, bool from_default) {
+  if (s.entry_keys.insert(full).second) s.entries.push_back({full, std::move(value), from_default});
+}
+
+/// "; is 'device.needle_lenght' on line 4 a typo?" when a present key is close to the missing
+/// one.
+std::string typo_hint(const TomlState& s, const Lookup& r) {
+  if (r.table_path != parent_of(r.full)) return "";  // the parent table itself is missing
+  const std::string leaf = leaf_of(r.full);
+  const int limit = std::max<int>(2, static_cast<int>(leaf.size()) / 3);
+  int best = limit + 1;
+  std::string nearest;
+  int nearest_line = 0;
+  for (const auto& [key, value] : r.table->as_table()) {
+    const int d = edit_distance(leaf, key);
+    if (d < best || (d == best && key < nearest)) {
+      best = d;
+      nearest = key;
+      nearest_line = line_of_value(value);
+    }
+  }
+  if (nearest.empty()) return "";
+  return "; is '" + join_key(r.table_path, nearest) + "' on line " + std::to_string(nearest_line) +
+         " a typo?";
+}
+
+const Value& require_value(TomlState& s, const Lookup& r, const std::string& kind) {
+  s.declared.insert(r.full);
+  if (!r.value)
+    raise(where(s, r.table_line) + "missing required key '" + r.full + "', " + kind +
+          typo_hint(s, r));
+  mark_used(s, r);
+  return *r.value;
+}
+
+const Value* optional_value(TomlState& s, const Lookup& r) {
+  s.declared.insert(r.full);
+  if (!r.value) return nullptr;
+  mark_used(s, r);
+  return r.value;
+}
+
+[[noreturn]] void type_error(const TomlState& s, const Value& v, const std::string& full,
+                             const std::string& kind) {
+  raise(where(s, line_of_value(v)) + "'" + full + "' must be " + kind + ", got " + describe(v));
+}
+
+double number_of(const TomlState& s, const Value& v, const std::string& full) {
+  if (v.is_integer()) {
+    const std::int64_t i = v.as_integer();
+    // toml11 saturates integers that do not fit into 64 bits.
+    if (i == INT64_MAX || i == INT64_MIN)
+      raise(where(s, line_of_value(v)) + "'" + full + "' = " + render(v) + " is out of range");
+    return static_cast<double>(i);
+  }
+  if (v.is_floating()) {
+    const double x = v.as_floating();
+    if (!std::isfinite(x)) type_error(s, v, full, "a finite number");
+    return x;
+  }
+  type_error(s, v, full, "a number");
+}
+
+int int_of(const TomlState& s, const Value& v, const std::string& full) {
+  if (v.is_integer()) {
+    const std::int64_t i = v.as_integer();
+    if (i < INT_MIN || i > INT_MAX)
+      raise(where(s, line_of_value(v)) + "'" + full + "' = " + render(v) +
+            " is out of range for an integer (at most " + std::to_string(INT_MAX) + ")");
+    return static_cast<int>(i);
+  }
+  if (v.is_floating()) {  // 64.0 is accepted, 64.5 is not
+    const double x = v.as_floating();
+    if (std::isfinite(x) && x == std::floor(x) && x >= INT_MIN && x <= INT_MAX)
+      return static_cast<int>(x);
+  }
+  type_error(s, v, full, "an integer");
+}
+
+bool bool_of(const TomlState& s, const Value& v, const std::string& full) {
+  if (!v.is_boolean()) type_error(s, v, full, "true or false");
+  return v.as_boolean();
+}
+
+std::string string_of(const TomlState& s, const Value& v, const std::string& full) {
+  if (!v.is_string()) type_error(s, v, full, "a string");
+  return v.as_string().str;
+}
+
+std::string quantity_kind(Dimension dim) {
+  if (dim == dims::dimensionless) return "a number or a string such as " + dimension_examples(dim);
+  return "a string with units such as " + dimension_examples(dim);
+}
+
+double quantity_of(const TomlState& s, const Value& v, const std::string& full, Dimension dim) {
+  if (v.is_string()) {
+    try {
+      return parse_in(v.as_string().str, dim, full);
+    } catch (const InputError& e) {
+      raise(where(s, line_of_value(v)) + e.what());
+    }
+  }
+  if (v.is_integer() || v.is_floating()) {
+    if (dim == dims::dimensionless) return number_of(s, v, full);
+    raise(where(s, line_of_value(v)) + "'" + full + "' = " + render(v) + " has no unit; write " +
+          dimension_name(dim) + " as a string with units such as " + dimension_examples(dim));
+  }
+  type_error(s, v, full, quantity_kind(dim));
+}
+
+const std::vector<Value>& array_of(const TomlState& s, const Value& v, const std::string& full,
+                                   const std::string& kind) {
+  if (!v.is_array()) type_error(s, v, full, kind);
+  return v.as_array();
+}
+
+std::string element_key(const std::string& full, std::size_t i) {
+  return full + "[" + std::to_string(i) + "]";
+}
+
+// --- file checks -------------------------------------------------------------------------
+
+/// Offset of the first byte that is not valid UTF-8, or npos.
+std::size_t first_invalid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xe0) == 0xc0) {
+      len = 2;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > s.size()) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    const bool overlong =
+        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+/// Removes ANSI colour sequences (toml11 may colour its messages).
+std::string strip_ansi(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\x1b') {
+      while (i < text.size() && text[i] != 'm') ++i;
+      continue;
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+/// toml11's multi-line "[error] toml::parse_table: invalid line format\n --> f\n | ..." as
+/// one line: "f:3: TOML syntax error: invalid line format (in: a = = 1)".
+std::string condense_syntax_error(const std::string& name, const std::string& what, int line,
+                                  const std::string& line_text) {
+  std::string message = first_line(strip_ansi(what));
+  const std::string tag = "[error] ";
+  if (message.rfind(tag, 0) == 0) message.erase(0, tag.size());
+  // Drop a leading function name such as "toml::parse_table: " or "parse_ml_basic_string: ".
+  const std::size_t colon = message.find(": ");
+  if (colon != std::string::npos &&
+      std::all_of(message.begin(), message.begin() + static_cast<std::ptrdiff_t>(colon),
+                  [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+                  }))
+    message.erase(0, colon + 2);
+  std::string text = line_text;
+  text.erase(0, std::min(text.find_first_not_of(" \t"), text.size()));
+  while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  std::string out =
+      (line > 0 ? name + ":" + std::to_string(line) : name) + ": TOML syntax error: " + message;
+  if (!text.empty()) out += " (in: " + shorten(text) + ")";
+  return out;
+}
+
+void collect_unknown(const TomlState& s, const Value& table, const std::string& path,
+                     std::vector<std::pair<int, std::string>>& unknown) {
+  for (const auto& [key, value] : table.as_table()) {
+    const std::string full = join_key(path, key);
+    const bool ignored = std::any_of(s.ignored.begin(), s.ignored.end(), [&](const auto& ig) {
+      return full == ig || full.rfind(ig + ".", 0) == 0 || full.rfind(ig + "[", 0) == 0;
+    });
+    if (ignored) continue;
+    if (!s.used.count(full)) {
+      unknown.emplace_back(line_of_value(value), full);
+      continue;
+    }
+    if (value.is_table()) {
+      collect_unknown(s, value, full, unknown);
+    } else if (value.is_array()) {
+      const auto& items = value.as_array();
+      for (std::size_t i = 0; i < items.size(); ++i)
+        if (items[i].is_table()) collect_unknown(s, items[i], element_key(full, i), unknown);
+    }
+  }
+}
+
+/// "; did you mean 'device.needle_length'?" from the keys the program asked for at the level of
+/// `full` (array elements pooled).
+std::string suggestion_for(const TomlState& s, const std::string& full) {
+  const std::string parent = parent_of(full);
+  const std::string level = without_indices(parent);
+  std::set<std::string> candidates;
+  auto consider = [&](const std::string& known) {
+    if (without_indices(parent_of(known)) != level) return;
+    const std::string candidate = join_key(parent, leaf_of(known));
+    if (candidate != full) candidates.insert(candidate);
+  };
+  for (const std::string& k : s.declared) consider(k);
+  for (const std::string& k : s.used) consider(k);
+  return suggest_nearest(full, {candidates.begin(), candidates.end()});
+}
+
+}  // namespace
+
+// --- TomlReader --------------------------------------------------------------------------
+
+TomlReader::TomlReader(std::shared_ptr<detail::TomlState> state) : state_(std::move(state)) {}
+
+TomlReader TomlReader::from_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) raise(path + ": no such file");
+  if (fs::is_directory(status)) raise(path + ": is a directory, not a scenario file");
+  if (fs::is_regular_file(status)) {
+    const std::uintmax_t size = fs::file_size(path, ec);
+    if (!ec && size > kMaxFileBytes)
+      raise(path + ": file is " + std::to_string(size) +
+            " bytes; scenario files are limited to 4 MiB");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) raise(path + ": cannot be read (" + std::strerror(errno) + ")");
+  std::string text;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxFileBytes)
+      raise(path + ": file is larger than 4 MiB; scenario files are limited to 4 MiB");
+  }
+  if (in.bad()) raise(path + ": read error");
+  return from_string(text, path);
+}
+
+TomlReader TomlReader::from_string(const std::string& text, const std::string& name) {
+  if (text.size() > kMaxFileBytes)
+    raise(name + ": file is larger than 4 MiB; scenario files are limited to 4 MiB");
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) raise(name + ": file is empty");
+  if (const std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
+    const std::size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    const std::size_t column =
+        line_start == std::string::npos || bad == 0 ? bad + 1 : bad - line_start;
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
+    raise(name + ":" + std::to_string(line) + ": not valid UTF-8 (byte " + byte + " at column " +
+          std::to_string(column) + "); save the file as UTF-8");
+  }
+  auto state = std::make_shared<detail::TomlState>();
+  state->name = name;
+  state->text = text;
+  std::istringstream in(text);
+  try {
+    state->root = toml::parse(in, name);
+  } catch (const toml::exception& e) {
+    raise(condense_syntax_error(name, e.what(), static_cast<int>(e.location().line()),
+                                e.location().line_str()));
+  } catch (const std::exception& e) {
+    raise(name + ": TOML syntax error: " + first_line(strip_ansi(e.what())));
+  }
+  state->nodes.push_back(&state->root);
+  return TomlReader(std::move(state));
+}
+
+TomlTable TomlReader::root() const {
+  return TomlTable(state_, 0, "");
+}
+
+void TomlReader::check_all_used() const {
+  const TomlState& s = *state_;
+  std::vector<std::pair<int, std::string>> unknown;
+  collect_unknown(s, s.root, "", unknown);
+  if (unknown.empty()) return;
+  std::sort(unknown.begin(), unknown.end());
+  const auto& [line, full] = unknown.front();
+  std::string message = where(s, line) + "unknown key '" + full + "'" + suggestion_for(s, full);
+  if (unknown.size() > 1) {
+    std::vector<std::string> others;
+    for (std::size_t i = 1; i < unknown.size(); ++i)
+      others.push_back("'" + unknown[i].second + "' (line " + std::to_string(unknown[i].first) +
+                       ")");
+    message += " (also unknown: " + join(others, ", ") + ")";
+  }
+  raise(message);
+}
+
+std::vector<TomlEntry> TomlReader::effective_parameters() const {
+  return state_->entries;
+}
+const std::string& TomlReader::text() const {
+  return state_->text;
+}
+const std::string& TomlReader::name() const {
+  return state_->name;
+}
+
+// --- TomlTable ---------------------------------------------------------------------------
+
+TomlTable::TomlTable(std::shared_ptr<detail::TomlState> state, std::size_t node, std::string path)
+    : state_(std::move(state)), node_(node), path_(std::move(path)) {}
+
+int TomlTable::line() const {
+  return node_ == 0 ? 0 : line_of_value(*state_->nodes.at(node_));
+}
+
+bool TomlTable::has(const std::string& key) const {
+  const Lookup r = lookup(*state_, node_, path_, key);
+  state_->declared.insert(r.full);
+  return r.value != nullptr;
+}
+
+std::vector<std::string> TomlTable::keys() const {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : state_->nodes.at(node_)->as_table()) out.push_back(key);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+int TomlTable::line_of(const std::string& key) const {
+  const Lookup r = lookup(*state_, node_, path_, key);
+  return r.value ? line_of_value(*r.value) : 0;
+}
+
+namespace {
+
+/// Reads a required key with `convert(value, full_key)` and records it.
+template <class Convert>
+auto read_required(TomlState& s, std::size_t node, const std::string& path, const std::string& key,
+                   const std::string& kind, Convert convert) {
+  const Lookup r = lookup(s, node, path, key);
+  const Value& v = require_value(s, r, kind);
+  auto result = convert(v, r.full);
+  record(s, r.full, render_full(v), false);
+  return result;
+}
+
+/// Reads an optional key, or returns (and records) the default.
+template <class T, class Convert>
+T read_optional(TomlState& s, std::size_t node, const std::string& path, const std::string& key,
+                T default_value, const std::string& default_text, Convert convert) {
+  const Lookup r = lookup(s, node, path, key);
+  const Value* v = optional_value(s, r);
+  if (!v) {
+    record(s, r.full, default_text, true);
+    return default_value;
+  }
+  T result = convert(*v, r.full);
+  record(s, r.full, render_full(*v), false);
+  return result;
+}
+
+}  // namespace
+
+double TomlTable::get_double(const std::string& key) const {
+  TomlState& s = *state_;
+  return read_required(
+      s, node_, path_, key, "a number",
+      [&](const Value& v, const std::string& full) { return number_of(s, v, full); });
+}
+
+double TomlTable::query_double(const std::string& key, double default_value) const {
+  TomlState& s = *state_;
+  return read_optional(
+      s, node_, path_, key, default_value, shortest(default_value),
+      [&](const Value& v, const std::string& full) { return number_of(s, v, full); });
+}
+
+int TomlTable::get_int(const std::string& key) const {
+  TomlState& s = *state_;
+  return read_required(s, node_, path_, key, "an integer",
+                       [&](const Value& v, const std::string& full) { return int_of(s, v, full); });
+}
+
+int TomlTable::query_int(const std::string& key, int default_value) const {
+  TomlState& s = *state_;
+  return read_optional(s, node_, path_, key, default_value, std::to_string(default_value),
+                       [&](const Value& v, const std::string& full) { return int_of(s, v, full); });
+}
+
+bool TomlTable::get_bool(const std::string& key) const {
+  TomlState& s = *state_;
+  return read_required(
+      s, node_, path_, key, "true or false",
+      [&](const Value& v, const std::string& full) { return bool_of(s, v, full); });
+}
+
+bool TomlTable::query_bool(const std::string& key, bool default_value) const {
+  TomlState& s = *state_;
+  return read_optional(
+      s, node_, path_, key, default_value, default_value ? "true" : "false",
+      [&](const Value& v, const std::string& full) { return bool_of(s, v, full); });
+}
+
+std::string TomlTable::get_string(const std::string& key) const {
+  TomlState& s = *state_;
+  return read_required(
+      s, node_, path_, key, "a string",
+      [&](const Value& v, const std::string& full) { return string_of(s, v, full); });
+}
+
+std::string TomlTable::query_string(const std::string& key,
+                                    const std::string& default_value) const {
+  TomlState& s = *state_;
+  return read_optional(
+      s, node_, path_, key, default_value, toml_string(default_value),
+      [&](const Value& v, const std::string& full) { return string_of(s, v, full); });
+}
+
+double TomlTable::get_quantity(const std::string& key, Dimension dim) const {
+  TomlState& s = *state_;
+  return read_required(
+      s, node_, path_, key, dimension_name(dim) + " such as " + dimension_examples(dim),
+      [&](const Value& v, const std::string& full) { return quantity_of(s, v, full, dim); });
+}
+
+double TomlTable::query_quantity(const std::string& key, Dimension dim,
+                                 double default_internal) const {
+  TomlState& s = *state_;
+  return read_optional(
+      s, node_, path_, key, default_internal, echo_default(default_internal, dim),
+      [&](const Value& v, const std::string& full) { return quantity_of(s, v, full, dim); });
+}
+
+double TomlTable::get_length_um(const std::string& key) const {
+  return get_quantity(key, dims::length);
+}
+double TomlTable::query_length_um(const std::string& key, double default_um) const {
+  return query_quantity(key, dims::length, default_um);
+}
+double TomlTable::get_time_s(const std::string& key) const {
+  return get_quantity(key, dims::time);
+}
+double TomlTable::query_time_s(const std::string& key, double default_s) const {
+  return query_quantity(key, dims::time, default_s);
+}
+double TomlTable::get_diffusivity_um2_per_s(const std::string& key) const {
+  return get_quantity(key, dims::diffusivity);
+}
+double TomlTable::query_diffusivity_um2_per_s(const std::string& key,
+                                              double default_um2_per_s) const {
+  return query_quantity(key, dims::diffusivity, default_um2_per_s);
+}
+double TomlTable::get_rate_per_s(const std::string& key) const {
+  return get_quantity(key, dims::rate);
+}
+double TomlTable::query_rate_per_s(const std::string& key, double default_per_s) const {
+  return query_quantity(key, dims::rate, default_per_s);
+}
+double TomlTable::get_velocity_um_per_s(const std::string& key) const {
+  return get_quantity(key, dims::velocity);
+}
+double TomlTable::query_velocity_um_per_s(const std::string& key, double default_um_per_s) const {
+  return query_quantity(key, dims::velocity, default_um_per_s);
+}
+
+std::vector<double> TomlTable::get_quantity_list(const std::string& key, Dimension dim) const {
+  TomlState& s = *state_;
+  const std::string kind = dim == dims::dimensionless
+                               ? "an array of numbers"
+                               : "an array of strings with units, each " + dimension_name(dim) +
+                                     " such as " + dimension_examples(dim);
+  return read_required(s, node_, path_, key, kind, [&](const Value& v, const std::string& full) {
+    std::vector<double> out;
+    const auto& items = array_of(s, v, full, kind);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      out.push_back(quantity_of(s, items[i], element_key(full, i), dim));
+    return out;
+  });
+}
+
+std::vector<double> TomlTable::get_time_list_s(const std::string& key) const {
+  return get_quantity_list(key, dims::time);
+}
+
+std::vector<double> TomlTable::query_time_list_s(const std::string& key,
+                                                 const std::vector<double>& default_s) const {
+  if (!has(key)) {
+    std::vector<std::string> items;
+    for (const double t : default_s) items.push_back(toml_string(format_duration(t, 15)));
+    record(*state_, join_key(path_, key), "[" + join(items, ", ") + "]", true);
+    return default_s;
+  }
+  return get_time_list_s(key);
+}
+
+std::vector<double> TomlTable::get_double_list(const std::string& key) const {
+  TomlState& s = *state_;
+  const std::string kind = "an array of numbers";
+  return read_required(s, node_, path_, key, kind, [&](const Value& v, const std::string& full) {
+    std::vector<double> out;
+    const auto& items = array_of(s, v, full, kind);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      out.push_back(number_of(s, items[i], element_key(full, i)));
+    return out;
+  });
+}
+
+std::vector<std::string> TomlTable::get_string_list(const std::string& key) const {
+  TomlState& s = *state_;
+  const std::string kind = "an array of strings";
+  return read_required(s, node_, path_, key, kind, [&](const Value& v, const std::string& full) {
+    std::vector<std::string> out;
+    const auto& items = array_of(s, v, full, kind);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      out.push_back(string_of(s, items[i], element_key(full, i)));
+    return out;
+  });
+}
+
+bool TomlTable::has_table(const std::string& key) const {
+  TomlState& s = *state_;
+  const Lookup r = lookup(s, node_, path_, key);
+  s.declared.insert(r.full);
+  if (!r.value) return false;
+  if (!r.value->is_table()) type_error(s, *r.value, r.full, "a table");
+  return true;
+}
+
+TomlTable TomlTable::table(const std::string& key) const {
+  TomlState& s = *state_;
+  const Lookup r = lookup(s, node_, path_, key);
+  const Value& v = require_value(s, r, "a table [" + r.full + "]");
+  if (!v.is_table()) type_error(s, v, r.full, "a table");
+  s.nodes.push_back(&v);
+  return TomlTable(state_, s.nodes.size() - 1, r.full);
+}
+
+std::vector<TomlTable> TomlTable::array_of_tables(const std::string& key) const {
+  TomlState& s = *state_;
+  const Lookup r = lookup(s, node_, path_, key);
+  const std::string kind = "an array of tables [[" + r.full + "]]";
+  const Value& v = require_value(s, r, kind);
+  const auto& items = array_of(s, v, r.full, kind);
+  std::vector<TomlTable> out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string element = element_key(r.full, i);
+    if (!items[i].is_table()) type_error(s, items[i], element, "a table");
+    s.nodes.push_back(&items[i]);
+    out.push_back(TomlTable(state_, s.nodes.size() - 1, element));
+  }
+  return out;
+}
+
+std::vector<TomlTable> TomlTable::query_array_of_tables(const std::string& key) const {
+  if (!has(key)) return {};
+  return array_of_tables(key);
+}
+
+void TomlTable::ignore(const std::string& key) const {
+  const std::string full = join_key(path_, key);
+  state_->ignored.insert(full);
+  state_->declared.insert(full);
+}
+
+void TomlTable::require_range(const std::string& key, double value, double lo, double hi,
+                              Dimension dim) const {
+  if (value >= lo && value <= hi) return;
+  const Lookup r = lookup(*state_, node_, path_, key);
+  const std::string shown =
+      r.value ? render(*r.value) : format_quantity(value, dim) + " (the default)";
+  std::string bound;
+  if (std::isinf(lo) && lo < 0) {
+    bound = "must be at most " + format_quantity(hi, dim);
+  } else if (std::isinf(hi) && hi > 0) {
+    bound = "must be at least " + format_quantity(lo, dim);
+  } else {
+    bound = "must be between " + format_quantity(lo, dim) + " and " + format_quantity(hi, dim);
+  }
+  const int line = r.value ? line_of_value(*r.value) : r.table_line;
+  raise(where(*state_, line) + "'" + r.full + "' = " + shown + " is out of range: " + bound);
+}
+
+void TomlTable::fail(const std::string& key, const std::string& message) const {
+  const Lookup r = lookup(*state_, node_, path_, key);
+  const int line = r.value ? line_of_value(*r.value) : r.table_line;
+  raise(where(*state_, line) + "'" + r.full + "' " + message);
+}
+
+}  // namespace skinheal

@@ -1,0 +1,367 @@
+// Reading back skinheal result files. Layout: docs/output-format.md.
+//
+// The small HDF5 helpers (quiet error stack, owning ids) repeat those of hdf5_writer.cpp on
+// purpose: each file keeps its HDF5 details private.
+#include "engine/output/hdf5_reader.hpp"
+
+#include <hdf5.h>
+
+#include <filesystem>
+#include <sstream>
+#include <type_traits>
+#include <utility>
+
+#include "engine/error.hpp"
+#include "engine/strings.hpp"
+
+namespace skinheal {
+
+namespace {
+
+static_assert(std::is_same_v<hid_t, std::int64_t>, "Hdf5Result stores hid_t as int64_t");
+
+class QuietHdf5 {
+ public:
+  QuietHdf5() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietHdf5(const QuietHdf5&) = delete;
+  QuietHdf5& operator=(const QuietHdf5&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+herr_t innermost_error(unsigned n, const H5E_error2_t* err, void* data) {
+  if (n == 0 && err != nullptr && err->desc != nullptr)
+    *static_cast<std::string*>(data) = err->desc;
+  return 0;
+}
+
+std::string hdf5_detail() {
+  std::string msg;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &msg);
+  H5Eclear2(H5E_DEFAULT);
+  return msg.empty() ? std::string() : " (HDF5: " + msg + ")";
+}
+
+template <class T>
+T check(T r, const std::string& file, const char* what, const std::string& object = {}) {
+  if (r < 0)
+    throw Error(file + ": cannot " + what + (object.empty() ? "" : " " + object) + hdf5_detail());
+  return r;
+}
+
+class Id {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Id(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Id(Id&& o) noexcept : id_(std::exchange(o.id_, -1)), closer_(o.closer_) {}
+  Id& operator=(Id&&) = delete;
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  ~Id() {
+    if (id_ >= 0) closer_(id_);
+  }
+  hid_t get() const { return id_; }
+
+ private:
+  hid_t id_;
+  Closer closer_;
+};
+
+Id checked(hid_t id, Id::Closer closer, const std::string& file, const char* what,
+           const std::string& object = {}) {
+  return Id(check(id, file, what, object), closer);
+}
+
+/// Whether the link path `name` ("a/b/c") exists, checking each component in turn.
+bool exists(hid_t loc, const std::string& name, const std::string& file) {
+  for (std::size_t end = name.find('/');; end = name.find('/', end + 1)) {
+    const std::string prefix = name.substr(0, end);
+    if (check(H5Lexists(loc, prefix.c_str(), H5P_DEFAULT), file, "look up", "/" + prefix) <= 0)
+      return false;
+    if (end == std::string::npos) return true;
+  }
+}
+
+Id open_dataset(hid_t loc, const std::string& name, const std::string& file) {
+  if (!exists(loc, name, file)) throw InputError(file + ": no dataset /" + name);
+  return checked(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, file, "open dataset",
+                 "/" + name);
+}
+
+std::vector<hsize_t> extent(hid_t ds, const std::string& file, const std::string& name) {
+  Id space = checked(H5Dget_space(ds), H5Sclose, file, "get the dataspace of", name);
+  const int rank = check(H5Sget_simple_extent_ndims(space.get()), file, "get the rank of", name);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), file, "get the extent of",
+        name);
+  return dims;
+}
+
+std::size_t product(const std::vector<hsize_t>& dims) {
+  std::size_t n = 1;
+  for (hsize_t d : dims) n *= static_cast<std::size_t>(d);
+  return n;
+}
+
+template <class T>
+std::vector<T> read_all(hid_t loc, const std::string& name, hid_t mem_type,
+                        const std::string& file) {
+  Id ds = open_dataset(loc, name, file);
+  std::vector<T> values(product(extent(ds.get(), file, name)));
+  if (!values.empty())
+    check(H5Dread(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), file,
+          "read dataset", "/" + name);
+  return values;
+}
+
+Id utf8_string_type(const std::string& file) {
+  Id type = checked(H5Tcopy(H5T_C_S1), H5Tclose, file, "copy the string type");
+  check(H5Tset_size(type.get(), H5T_VARIABLE), file, "make a variable-length string type");
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), file, "set the UTF-8 character set");
+  return type;
+}
+
+/// A string dataset (scalar or 1-D) of variable-length strings.
+std::vector<std::string> read_strings(hid_t loc, const std::string& name, const std::string& file) {
+  Id ds = open_dataset(loc, name, file);
+  Id space = checked(H5Dget_space(ds.get()), H5Sclose, file, "get the dataspace of", name);
+  const hssize_t n = check(H5Sget_simple_extent_npoints(space.get()), file, "count", name);
+  Id type = utf8_string_type(file);
+  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
+  std::vector<std::string> out;
+  if (n == 0) return out;
+  check(H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), file,
+        "read dataset", "/" + name);
+  for (char* p : ptrs) out.emplace_back(p != nullptr ? p : "");
+  H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, ptrs.data());
+  return out;
+}
+
+/// An attribute as text (strings as they are, numbers formatted).
+std::string attribute_text(hid_t obj, const std::string& name, const std::string& file) {
+  Id attr =
+      checked(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, file, "open attribute", name);
+  Id type = checked(H5Aget_type(attr.get()), H5Tclose, file, "get the type of attribute", name);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls == H5T_STRING) {
+    if (check(H5Tis_variable_str(type.get()), file, "inspect attribute", name) > 0) {
+      Id mem = utf8_string_type(file);
+      char* p = nullptr;
+      check(H5Aread(attr.get(), mem.get(), &p), file, "read attribute", name);
+      std::string s = p != nullptr ? p : "";
+      H5free_memory(p);
+      return s;
+    }
+    const std::size_t size = H5Tget_size(type.get());
+    std::string s(size, '\0');
+    check(H5Aread(attr.get(), type.get(), s.data()), file, "read attribute", name);
+    return s.substr(0, s.find('\0'));
+  }
+  std::ostringstream out;
+  out.precision(17);
+  if (cls == H5T_INTEGER) {
+    long long v = 0;
+    check(H5Aread(attr.get(), H5T_NATIVE_LLONG, &v), file, "read attribute", name);
+    out << v;
+  } else if (cls == H5T_FLOAT) {
+    double v = 0;
+    check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &v), file, "read attribute", name);
+    out << v;
+  } else {
+    out << "(unsupported attribute type)";
+  }
+  return out.str();
+}
+
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+
+herr_t collect_attribute(hid_t, const char* name, const H5A_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+
+}  // namespace
+
+Hdf5Result::Hdf5Result(const std::string& path) : path_(path) {
+  QuietHdf5 quiet;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw InputError(path + ": no such file");
+  if (std::filesystem::is_directory(path, ec)) throw InputError(path + ": is a directory");
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path + ": not an HDF5 file (corrupt, truncated, or another format)");
+  }
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0)
+    throw InputError(path + ": cannot open as HDF5 (corrupt or truncated?)" + hdf5_detail());
+  file_ = file;
+  const htri_t has_fields = H5Lexists(file, "fields", H5P_DEFAULT);
+  if (has_fields <= 0) {
+    H5Fclose(file);
+    file_ = -1;
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path + ": not a skinheal result (no /fields group)");
+  }
+}
+
+Hdf5Result::~Hdf5Result() {
+  if (file_ >= 0) {
+    QuietHdf5 quiet;
+    H5Fclose(file_);
+  }
+}
+
+std::vector<std::string> Hdf5Result::field_names() const {
+  QuietHdf5 quiet;
+  Id group =
+      checked(H5Gopen2(file_, "fields", H5P_DEFAULT), H5Gclose, path_, "open group", "/fields");
+  std::vector<std::string> names;
+  check(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names), path_,
+        "list", "/fields");
+  return names;
+}
+
+std::vector<std::size_t> Hdf5Result::snapshot_shape() const {
+  QuietHdf5 quiet;
+  const std::vector<std::string> names = field_names();
+  if (names.empty()) throw InputError(path_ + ": the result has no fields");
+  Id ds = open_dataset(file_, "fields/" + names.front(), path_);
+  const std::vector<hsize_t> dims = extent(ds.get(), path_, names.front());
+  return std::vector<std::size_t>(dims.begin() + 1, dims.end());
+}
+
+std::size_t Hdf5Result::num_snapshots() const {
+  QuietHdf5 quiet;
+  Id ds = open_dataset(file_, "time", path_);
+  return static_cast<std::size_t>(extent(ds.get(), path_, "/time").at(0));
+}
+
+std::vector<double> Hdf5Result::snapshot_times_s() const {
+  QuietHdf5 quiet;
+  return read_all<double>(file_, "time", H5T_NATIVE_DOUBLE, path_);
+}
+
+std::vector<std::string> Hdf5Result::snapshot_labels() const {
+  QuietHdf5 quiet;
+  return read_strings(file_, "snapshot_label", path_);
+}
+
+std::vector<float> Hdf5Result::read_snapshot(const std::string& field, std::size_t snapshot) const {
+  QuietHdf5 quiet;
+  const std::vector<std::string> names = field_names();
+  bool known = false;
+  for (const std::string& n : names) known = known || n == field;
+  if (!known)
+    throw InputError(path_ + ": no field '" + field + "'" + suggest_nearest(field, names));
+  const std::string name = "/fields/" + field;
+  Id ds = open_dataset(file_, "fields/" + field, path_);
+  std::vector<hsize_t> dims = extent(ds.get(), path_, name);
+  if (snapshot >= dims.at(0))
+    throw InputError(path_ + ": snapshot " + std::to_string(snapshot) + " out of range (" +
+                     std::to_string(dims[0]) + " snapshots)");
+  Id space = checked(H5Dget_space(ds.get()), H5Sclose, path_, "get the dataspace of", name);
+  std::vector<hsize_t> start(dims.size(), 0), count = dims;
+  start[0] = snapshot;
+  count[0] = 1;
+  check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                            nullptr),
+        path_, "select a snapshot of", name);
+  const hsize_t n = product(count);
+  Id mem = checked(H5Screate_simple(1, &n, nullptr), H5Sclose, path_, "create a dataspace");
+  std::vector<float> values(static_cast<std::size_t>(n));
+  check(H5Dread(ds.get(), H5T_NATIVE_FLOAT, mem.get(), space.get(), H5P_DEFAULT, values.data()),
+        path_, "read", name);
+  return values;
+}
+
+std::string Hdf5Result::field_units(const std::string& field) const {
+  QuietHdf5 quiet;
+  Id ds = open_dataset(file_, "fields/" + field, path_);
+  return attribute_text(ds.get(), "units", path_);
+}
+
+std::string Hdf5Result::field_description(const std::string& field) const {
+  QuietHdf5 quiet;
+  Id ds = open_dataset(file_, "fields/" + field, path_);
+  return attribute_text(ds.get(), "description", path_);
+}
+
+ResultSummary Hdf5Result::read_summary() const {
+  QuietHdf5 quiet;
+  if (!exists(file_, "summary", path_)) throw InputError(path_ + ": no /summary group");
+  ResultSummary s;
+  s.time_s = read_all<double>(file_, "summary/time", H5T_NATIVE_DOUBLE, path_);
+  s.dt_s = read_all<double>(file_, "summary/dt", H5T_NATIVE_DOUBLE, path_);
+  s.layer_names = read_strings(file_, "summary/layer_names", path_);
+  for (const std::string& field : field_names()) {
+    std::vector<double> mean =
+        read_all<double>(file_, "summary/" + field, H5T_NATIVE_DOUBLE, path_);
+    if (mean.size() != s.time_s.size() * s.layer_names.size())
+      throw Error(path_ + ": /summary/" + field + " does not match /summary/time and layers");
+    s.mean.emplace(field, std::move(mean));
+  }
+  return s;
+}
+
+ResultGrid Hdf5Result::read_grid() const {
+  QuietHdf5 quiet;
+  if (!exists(file_, "grid", path_)) throw InputError(path_ + ": no /grid group");
+  ResultGrid g;
+  Id group = checked(H5Gopen2(file_, "grid", H5P_DEFAULT), H5Gclose, path_, "open group", "/grid");
+  g.dim = std::stoi(attribute_text(group.get(), "dimension", path_));
+  g.x_um = read_all<double>(file_, "grid/x_um", H5T_NATIVE_DOUBLE, path_);
+  if (g.dim == 3) g.y_um = read_all<double>(file_, "grid/y_um", H5T_NATIVE_DOUBLE, path_);
+  g.z_um = read_all<double>(file_, "grid/z_um", H5T_NATIVE_DOUBLE, path_);
+  g.z_faces_um = read_all<double>(file_, "grid/z_faces_um", H5T_NATIVE_DOUBLE, path_);
+  g.dx_um = read_all<double>(file_, "grid/dx_um", H5T_NATIVE_DOUBLE, path_).at(0);
+  g.layer_id = read_all<std::uint8_t>(file_, "grid/layer_id", H5T_NATIVE_UINT8, path_);
+  g.layer_names = read_strings(file_, "grid/layer_names", path_);
+  g.layer_bounds_um = read_all<double>(file_, "grid/layer_bounds_um", H5T_NATIVE_DOUBLE, path_);
+  g.nx = static_cast<int>(g.x_um.size());
+  g.ny = g.dim == 3 ? static_cast<int>(g.y_um.size()) : 1;
+  g.nz = static_cast<int>(g.z_um.size());
+  return g;
+}
+
+std::string Hdf5Result::scenario_text() const {
+  QuietHdf5 quiet;
+  const std::vector<std::string> text = read_strings(file_, "scenario", path_);
+  return text.empty() ? std::string() : text.front();
+}
+
+std::vector<std::array<std::string, 3>> Hdf5Result::parameters() const {
+  QuietHdf5 quiet;
+  const auto keys = read_strings(file_, "parameters/key", path_);
+  const auto values = read_strings(file_, "parameters/value", path_);
+  const auto units = read_strings(file_, "parameters/units", path_);
+  if (values.size() != keys.size() || units.size() != keys.size())
+    throw Error(path_ + ": /parameters key, value and units differ in length");
+  std::vector<std::array<std::string, 3>> rows;
+  for (std::size_t i = 0; i < keys.size(); ++i) rows.push_back({keys[i], values[i], units[i]});
+  return rows;
+}
+
+std::map<std::string, std::string> Hdf5Result::provenance() const {
+  QuietHdf5 quiet;
+  if (!exists(file_, "provenance", path_)) throw InputError(path_ + ": no /provenance group");
+  Id group = checked(H5Gopen2(file_, "provenance", H5P_DEFAULT), H5Gclose, path_, "open group",
+                     "/provenance");
+  std::vector<std::string> names;
+  check(H5Aiterate2(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_attribute, &names),
+        path_, "list the attributes of", "/provenance");
+  std::map<std::string, std::string> out;
+  for (const std::string& n : names) out[n] = attribute_text(group.get(), n, path_);
+  return out;
+}
+
+}  // namespace skinheal

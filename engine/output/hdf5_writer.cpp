@@ -1,0 +1,979 @@
+// The HDF5 result writer and its XDMF3 sidecar. Layout: docs/output-format.md.
+//
+// Every HDF5 call is checked; a failure throws Error naming the file, the operation and the
+// innermost message of HDF5's error stack. HDF5's automatic error printing is switched off
+// while this file's code runs (and restored afterwards).
+#include "engine/output/hdf5_writer.hpp"
+
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <type_traits>
+#include <utility>
+
+#include "engine/error.hpp"
+#include "engine/fields.hpp"
+#include "engine/grid.hpp"
+#include "engine/parallel.hpp"
+#include "engine/simulation.hpp"
+
+#ifndef SKINHEAL_VERSION
+#define SKINHEAL_VERSION "unknown"
+#endif
+#ifndef SKINHEAL_GIT_COMMIT
+#define SKINHEAL_GIT_COMMIT "unknown"
+#endif
+
+namespace skinheal {
+namespace fs = std::filesystem;
+
+namespace {
+
+static_assert(std::is_same_v<hid_t, std::int64_t>, "hdf5_reader.hpp stores hid_t as int64_t");
+
+constexpr double kDay = 86400.0;
+constexpr int kGzipLevel = 4;
+
+// ---------------------------------------------------------------------------------------------
+// HDF5 plumbing: quiet error stack, checked calls, owning ids.
+
+/// Switches HDF5's automatic error printing off for its lifetime, then restores it.
+class QuietHdf5 {
+ public:
+  QuietHdf5() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietHdf5(const QuietHdf5&) = delete;
+  QuietHdf5& operator=(const QuietHdf5&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+herr_t innermost_error(unsigned n, const H5E_error2_t* err, void* data) {
+  if (n == 0 && err != nullptr && err->desc != nullptr)
+    *static_cast<std::string*>(data) = err->desc;
+  return 0;
+}
+
+/// " (HDF5: <innermost message>)" from the error stack, which is then cleared.
+std::string hdf5_detail() {
+  std::string msg;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &msg);
+  H5Eclear2(H5E_DEFAULT);
+  return msg.empty() ? std::string() : " (HDF5: " + msg + ")";
+}
+
+[[noreturn]] void fail(const std::string& file, const char* what, const std::string& object) {
+  throw Error(file + ": cannot " + what + (object.empty() ? "" : " " + object) + hdf5_detail());
+}
+
+/// Return r, or throw Error("<file>: cannot <what> <object> (HDF5: ...)") if r < 0.
+template <class T>
+T check(T r, const std::string& file, const char* what, const std::string& object = {}) {
+  if (r < 0) fail(file, what, object);
+  return r;
+}
+
+/// An owned HDF5 identifier, closed by its close function.
+class Id {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Id() = default;
+  Id(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Id(Id&& o) noexcept : id_(std::exchange(o.id_, -1)), closer_(o.closer_) {}
+  Id& operator=(Id&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = std::exchange(o.id_, -1);
+      closer_ = o.closer_;
+    }
+    return *this;
+  }
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  ~Id() { reset(); }
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+  /// Close, ignoring failure (destructors, error paths).
+  void reset() {
+    if (id_ >= 0 && closer_ != nullptr) closer_(id_);
+    id_ = -1;
+  }
+  /// Close and report failure.
+  herr_t close() {
+    herr_t r = 0;
+    if (id_ >= 0 && closer_ != nullptr) r = closer_(id_);
+    id_ = -1;
+    return r;
+  }
+
+ private:
+  hid_t id_ = -1;
+  Closer closer_ = nullptr;
+};
+
+Id checked(hid_t id, Id::Closer closer, const std::string& file, const char* what,
+           const std::string& object = {}) {
+  return Id(check(id, file, what, object), closer);
+}
+
+Id utf8_string_type(const std::string& file) {
+  Id type = checked(H5Tcopy(H5T_C_S1), H5Tclose, file, "copy the string type");
+  check(H5Tset_size(type.get(), H5T_VARIABLE), file, "make a variable-length string type");
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), file, "set the UTF-8 character set");
+  return type;
+}
+
+Id scalar_space(const std::string& file) {
+  return checked(H5Screate(H5S_SCALAR), H5Sclose, file, "create a scalar dataspace");
+}
+
+Id simple_space(const std::vector<hsize_t>& dims, const std::string& file,
+                const std::vector<hsize_t>& maxdims = {}) {
+  return checked(H5Screate_simple(static_cast<int>(dims.size()), dims.data(),
+                                  maxdims.empty() ? nullptr : maxdims.data()),
+                 H5Sclose, file, "create a dataspace");
+}
+
+/// Create (replacing an existing one) a scalar attribute of `type` on obj and write *value.
+void write_attribute(hid_t obj, const char* name, hid_t file_type, hid_t mem_type,
+                     const void* value, const std::string& file) {
+  if (check(H5Aexists(obj, name), file, "query attribute", name) > 0)
+    check(H5Adelete(obj, name), file, "delete attribute", name);
+  Id space = scalar_space(file);
+  Id attr = checked(H5Acreate2(obj, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                    H5Aclose, file, "create attribute", name);
+  check(H5Awrite(attr.get(), mem_type, value), file, "write attribute", name);
+  check(attr.close(), file, "close attribute", name);
+}
+
+void write_string_attribute(hid_t obj, const char* name, const std::string& value,
+                            const std::string& file) {
+  Id type = utf8_string_type(file);
+  const char* p = value.c_str();
+  write_attribute(obj, name, type.get(), type.get(), &p, file);
+}
+
+void write_double_attribute(hid_t obj, const char* name, double value, const std::string& file) {
+  write_attribute(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, file);
+}
+
+void write_int_attribute(hid_t obj, const char* name, long long value, const std::string& file) {
+  write_attribute(obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &value, file);
+}
+
+Id create_group(hid_t loc, const char* name, const std::string& file) {
+  return checked(H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, file,
+                 "create group", name);
+}
+
+/// A fixed-size dataset written in one go (contiguous layout).
+void write_dataset(hid_t loc, const char* name, hid_t file_type, hid_t mem_type,
+                   const std::vector<hsize_t>& dims, const void* data, const std::string& file,
+                   const std::string& units = {}) {
+  Id space = dims.empty() ? scalar_space(file) : simple_space(dims, file);
+  Id ds =
+      checked(H5Dcreate2(loc, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+              H5Dclose, file, "create dataset", name);
+  hsize_t n = 1;
+  for (hsize_t d : dims) n *= d;
+  if (n > 0)
+    check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, "write dataset",
+          name);
+  if (!units.empty()) write_string_attribute(ds.get(), "units", units, file);
+  check(ds.close(), file, "close dataset", name);
+}
+
+void write_doubles(hid_t loc, const char* name, const std::vector<double>& values,
+                   const std::string& file, const std::string& units) {
+  write_dataset(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {values.size()}, values.data(), file,
+                units);
+}
+
+void write_strings(hid_t loc, const char* name, const std::vector<std::string>& values,
+                   const std::string& file) {
+  std::vector<const char*> ptrs;
+  ptrs.reserve(values.size());
+  for (const std::string& s : values) ptrs.push_back(s.c_str());
+  Id type = utf8_string_type(file);
+  write_dataset(loc, name, type.get(), type.get(), {values.size()}, ptrs.data(), file);
+}
+
+/// An empty dataset extendible along its first dimension, chunked, optionally compressed.
+void create_extendible(hid_t loc, const char* name, hid_t file_type,
+                       const std::vector<hsize_t>& row_shape, const std::vector<hsize_t>& chunk,
+                       bool compress, const std::string& file) {
+  std::vector<hsize_t> dims{0}, maxdims{H5S_UNLIMITED};
+  dims.insert(dims.end(), row_shape.begin(), row_shape.end());
+  maxdims.insert(maxdims.end(), row_shape.begin(), row_shape.end());
+  Id space = simple_space(dims, file, maxdims);
+  Id dcpl = checked(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, file,
+                    "create a dataset property list for", name);
+  check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), file,
+        "set the chunk shape of", name);
+  if (compress) {
+    check(H5Pset_shuffle(dcpl.get()), file, "set the shuffle filter of", name);
+    check(H5Pset_deflate(dcpl.get(), kGzipLevel), file, "set gzip compression of", name);
+  }
+  Id ds =
+      checked(H5Dcreate2(loc, name, file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+              H5Dclose, file, "create dataset", name);
+  check(ds.close(), file, "close dataset", name);
+}
+
+Id open_dataset(hid_t file_id, const std::string& name, const std::string& file) {
+  return checked(H5Dopen2(file_id, name.c_str(), H5P_DEFAULT), H5Dclose, file, "open dataset",
+                 name);
+}
+
+/// Grow ds by one row along its first dimension and write that row (row = old extent).
+void append_row(hid_t ds, hsize_t row, hid_t mem_type, const void* data, const std::string& file,
+                const std::string& name) {
+  Id space = checked(H5Dget_space(ds), H5Sclose, file, "get the dataspace of", name);
+  const int rank = check(H5Sget_simple_extent_ndims(space.get()), file, "get the rank of", name);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), file, "get the extent of",
+        name);
+  dims[0] = row + 1;
+  check(H5Dset_extent(ds, dims.data()), file, "extend dataset", name);
+  Id file_space = checked(H5Dget_space(ds), H5Sclose, file, "get the dataspace of", name);
+  std::vector<hsize_t> start(dims.size(), 0), count = dims;
+  start[0] = row;
+  count[0] = 1;
+  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                            nullptr),
+        file, "select a row of", name);
+  hsize_t n = 1;
+  for (hsize_t c : count) n *= c;
+  Id mem_space = simple_space({n}, file);
+  check(H5Dwrite(ds, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), file,
+        "write to dataset", name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provenance helpers.
+
+std::string iso8601_utc(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+std::string compiler_text() {
+#if defined(__clang__)
+  return std::string("clang ") + __clang_version__;
+#elif defined(__GNUC__)
+  return std::string("GCC ") + __VERSION__;
+#else
+  return "unknown";
+#endif
+}
+
+/// The flags that shaped this translation unit, as far as predefined macros tell.
+std::string compiler_flags_text() {
+#ifdef SKINHEAL_COMPILE_FLAGS
+  return SKINHEAL_COMPILE_FLAGS;
+#else
+  std::string s = "from predefined macros:";
+#ifdef __OPTIMIZE__
+  s += " __OPTIMIZE__";
+#else
+  s += " -O0";
+#endif
+#ifdef NDEBUG
+  s += " NDEBUG";
+#endif
+#ifdef __FAST_MATH__
+  s += " __FAST_MATH__";
+#endif
+#if defined(__AVX512F__)
+  s += " __AVX512F__";
+#elif defined(__AVX2__)
+  s += " __AVX2__";
+#elif defined(__AVX__)
+  s += " __AVX__";
+#endif
+#ifdef __FMA__
+  s += " __FMA__";
+#endif
+#ifdef _OPENMP
+  s += " _OPENMP=" + std::to_string(_OPENMP);
+#endif
+#ifdef __SANITIZE_ADDRESS__
+  s += " __SANITIZE_ADDRESS__";
+#endif
+  return s;
+#endif
+}
+
+std::string build_type_text() {
+#ifdef SKINHEAL_BUILD_TYPE
+  return SKINHEAL_BUILD_TYPE;
+#elif defined(__OPTIMIZE__) && defined(NDEBUG)
+  return "optimised, assertions off (Release-like)";
+#elif defined(__OPTIMIZE__)
+  return "optimised, assertions on";
+#else
+  return "unoptimised, assertions on (Debug-like)";
+#endif
+}
+
+std::string hdf5_version_text() {
+  unsigned major = 0, minor = 0, release = 0;
+  if (H5get_libversion(&major, &minor, &release) < 0) return "unknown";
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
+void require_output_directory(const std::string& path) {
+  const fs::path parent = fs::path(path).parent_path();
+  SKINHEAL_REQUIRE(parent.empty() || fs::is_directory(parent),
+                   path + ": the output directory '" + parent.string() + "' does not exist");
+}
+
+bool same_instant(double a, double b) {
+  return std::abs(a - b) <= 1e-9 * std::max({1.0, std::abs(a), std::abs(b)});
+}
+
+// ---------------------------------------------------------------------------------------------
+// XDMF3 sidecar.
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+/// Text safe inside an XML comment (which may not contain "--").
+std::string comment_safe(std::string s) {
+  for (std::size_t p = s.find("--"); p != std::string::npos; p = s.find("--", p)) s[p + 1] = '_';
+  return s;
+}
+
+std::string dims_text(const std::vector<std::size_t>& dims) {
+  std::string s;
+  for (std::size_t d : dims) {
+    if (!s.empty()) s += ' ';
+    s += std::to_string(d);
+  }
+  return s;
+}
+
+std::string time_text(double t) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", t);
+  return buf;
+}
+
+struct XdmfLayout {
+  std::string h5_name;  // file name only: the sidecar sits next to the result
+  int dim = 2;
+  std::size_t nx = 1, ny = 1, nz = 1;
+  std::vector<std::string> fields;
+  std::vector<double> times_s;
+  std::vector<std::string> labels;
+};
+
+/// The XDMF3 text: a temporal collection of rectilinear grids, one per snapshot, whose cell
+/// attributes are hyperslabs of /fields/<name>. Snapshots at equal times (before and after an
+/// event) get strictly increasing time values: each earlier one is moved down to the next
+/// representable double below its successor, since ParaView needs distinct times.
+std::string xdmf_text(const XdmfLayout& L) {
+  const bool three_d = L.dim == 3;
+  const std::vector<std::size_t> cells =
+      three_d ? std::vector<std::size_t>{L.nz, L.ny, L.nx} : std::vector<std::size_t>{L.nz, L.nx};
+  std::vector<std::size_t> points = cells;
+  for (std::size_t& p : points) ++p;
+  const std::size_t n = L.times_s.size();
+  std::vector<double> t(L.times_s);
+  for (std::size_t i = n; i-- > 1;)
+    if (!(t[i - 1] < t[i]))
+      t[i - 1] = std::nextafter(t[i], -std::numeric_limits<double>::infinity());
+
+  const std::string h5 = xml_escape(L.h5_name);
+  std::vector<std::size_t> slab_dims{1};
+  slab_dims.insert(slab_dims.end(), cells.begin(), cells.end());
+  const std::size_t rank = slab_dims.size();
+
+  std::ostringstream x;
+  x << "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+    << "<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n"
+    << "<!-- skinheal result sidecar: open this file in ParaView (XDMF3 reader). Heavy data in "
+    << comment_safe(h5) << "; z is depth below the surface in um (increasing downwards). -->\n"
+    << "<Xdmf xmlns:xi=\"http://www.w3.org/2001/XInclude\" Version=\"3.0\">\n"
+    << "  <Domain>\n"
+    << "    <Grid Name=\"skinheal\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
+  for (std::size_t s = 0; s < n; ++s) {
+    x << "      <Grid Name=\"snapshot_" << s << "\" GridType=\"Uniform\">\n";
+    if (s < L.labels.size())
+      x << "        <!-- t = " << time_text(L.times_s[s])
+        << " s: " << comment_safe(xml_escape(L.labels[s])) << " -->\n";
+    x << "        <Time Value=\"" << time_text(t[s]) << "\"/>\n";
+    x << "        <Topology TopologyType=\"" << (three_d ? "3DRectMesh" : "2DRectMesh")
+      << "\" Dimensions=\"" << dims_text(points) << "\"/>\n";
+    x << "        <Geometry GeometryType=\"" << (three_d ? "VXVYVZ" : "VXVY") << "\">\n";
+    auto coord = [&](const char* dataset, std::size_t size) {
+      x << "          <DataItem Dimensions=\"" << size
+        << "\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">" << h5 << ":/grid/" << dataset
+        << "</DataItem>\n";
+    };
+    coord("x_faces_um", L.nx + 1);
+    if (three_d) coord("y_faces_um", L.ny + 1);
+    coord("z_faces_um", L.nz + 1);  // VY in 2D: depth is the second axis
+    x << "        </Geometry>\n";
+    for (const std::string& name : L.fields) {
+      const std::string fname = xml_escape(name);
+      x << "        <Attribute Name=\"" << fname << "\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
+        << "          <DataItem ItemType=\"HyperSlab\" Dimensions=\"" << dims_text(slab_dims)
+        << "\" Type=\"HyperSlab\">\n"
+        << "            <DataItem Dimensions=\"3 " << rank
+        << "\" NumberType=\"Int\" Precision=\"4\" Format=\"XML\">";
+      std::vector<std::size_t> start(rank, 0), stride(rank, 1);
+      start[0] = s;
+      x << dims_text(start) << " " << dims_text(stride) << " " << dims_text(slab_dims)
+        << "</DataItem>\n";
+      std::vector<std::size_t> full{n};
+      full.insert(full.end(), cells.begin(), cells.end());
+      x << "            <DataItem Dimensions=\"" << dims_text(full)
+        << "\" NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">" << h5 << ":/fields/" << fname
+        << "</DataItem>\n"
+        << "          </DataItem>\n"
+        << "        </Attribute>\n";
+    }
+    x << "        <Attribute Name=\"layer_id\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
+      << "          <DataItem Dimensions=\"" << dims_text(cells)
+      << "\" NumberType=\"UChar\" Precision=\"1\" Format=\"HDF\">" << h5
+      << ":/grid/layer_id</DataItem>\n"
+      << "        </Attribute>\n";
+    x << "      </Grid>\n";
+  }
+  x << "    </Grid>\n"
+    << "  </Domain>\n"
+    << "</Xdmf>\n";
+  return x.str();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+std::vector<double> default_snapshot_times_s(double t_end_s) {
+  SKINHEAL_REQUIRE(std::isfinite(t_end_s) && t_end_s >= 0.0,
+                   "snapshot times: the end time must be finite and non-negative");
+  static const double kDefault[] = {0.0,       60.0,      600.0,      3600.0,     6 * 3600.0,
+                                    kDay,      3 * kDay,  7 * kDay,   14 * kDay,  30 * kDay,
+                                    60 * kDay, 90 * kDay, 180 * kDay, 270 * kDay, 365 * kDay};
+  std::vector<double> times;
+  for (double t : kDefault)
+    if (t <= t_end_s || same_instant(t, t_end_s)) times.push_back(t);
+  if (!same_instant(times.back(), t_end_s)) times.push_back(t_end_s);
+  return times;
+}
+
+std::string xdmf_path_for(const std::string& h5_path) {
+  return fs::path(h5_path).replace_extension(".xdmf").string();
+}
+
+struct Hdf5Writer::Impl {
+  Hdf5WriterOptions opt;
+  std::string partial;
+  std::vector<double> scheduled_s;  // sorted, unique
+  std::size_t next_scheduled = 0;
+
+  // Open file state.
+  Id file;
+  std::vector<Id> field_ds, summary_ds;
+  Id time_ds, label_ds, summary_time_ds, summary_dt_ds;
+  Id string_type;
+
+  // Layout, fixed in on_start.
+  int dim = 2;
+  std::size_t nx = 1, ny = 1, nz = 1, cells = 0, layers = 1;
+  std::vector<std::string> field_names;
+  std::vector<double> layer_volume_um3;
+
+  // Progress.
+  std::size_t snapshots = 0, summary_rows = 0;
+  std::vector<double> snapshot_times_s;
+  std::vector<std::string> snapshot_labels;
+  bool started = false, finished = false;
+  bool current_state_written = false;  // the last snapshot shows the current state
+  std::string start_time_iso;
+  std::chrono::steady_clock::time_point start_clock;
+
+  // Scratch.
+  std::vector<float> snapshot_buffer;
+  std::vector<double> layer_sum, plane_sum, layer_row;
+
+  const std::string& file_name() const { return partial; }
+
+  void create_file(const Simulation& sim);
+  void open_datasets();
+  void close_file(bool report);
+  void reopen();
+  void write_snapshot(const Simulation& sim, const std::string& label);
+  void append_summary(const Simulation& sim, double t_s, double dt_s);
+  void flush();
+  void write_xdmf() const;
+  void require_same_fields(const Simulation& sim) const;
+};
+
+Hdf5Writer::Hdf5Writer(Hdf5WriterOptions options) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.opt = std::move(options);
+  SKINHEAL_REQUIRE(!m.opt.path.empty(), "HDF5 output: the output path is empty");
+  m.partial = m.opt.path + ".partial";
+  SKINHEAL_REQUIRE(m.opt.overwrite || !fs::exists(m.opt.path),
+                   m.opt.path + ": output file already exists; use --force to overwrite it");
+  require_output_directory(m.opt.path);
+  if (m.opt.snapshot_times_s.empty()) {
+    m.scheduled_s = default_snapshot_times_s(m.opt.t_end_s);
+  } else {
+    for (double t : m.opt.snapshot_times_s)
+      SKINHEAL_REQUIRE(std::isfinite(t), "HDF5 output: snapshot times must be finite");
+    m.scheduled_s = m.opt.snapshot_times_s;
+    std::sort(m.scheduled_s.begin(), m.scheduled_s.end());
+    m.scheduled_s.erase(std::unique(m.scheduled_s.begin(), m.scheduled_s.end(), same_instant),
+                        m.scheduled_s.end());
+  }
+}
+
+Hdf5Writer::~Hdf5Writer() {
+  // Without on_end the run did not finish: close the partial file (it holds everything up to
+  // the last flush) and leave it in place; never produce OUT.h5.
+  if (impl_ && impl_->file.valid()) {
+    QuietHdf5 quiet;
+    impl_->close_file(false);
+    H5Eclear2(H5E_DEFAULT);
+  }
+}
+
+const std::string& Hdf5Writer::path() const {
+  return impl_->opt.path;
+}
+std::string Hdf5Writer::partial_path() const {
+  return impl_->partial;
+}
+std::size_t Hdf5Writer::snapshots_written() const {
+  return impl_->snapshots;
+}
+std::vector<double> Hdf5Writer::requested_times_s() const {
+  return impl_->scheduled_s;
+}
+
+void Hdf5Writer::Impl::create_file(const Simulation& sim) {
+  const std::string& fn = file_name();
+  const Grid& g = sim.grid();
+  const FieldSet& f = sim.fields();
+  dim = g.dim();
+  nx = static_cast<std::size_t>(g.nx());
+  ny = static_cast<std::size_t>(g.ny());
+  nz = static_cast<std::size_t>(g.nz());
+  cells = g.num_cells();
+  layers = g.layer_names().size();
+  field_names = f.names();
+
+  require_output_directory(opt.path);
+  check(H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 ? 0 : -1, fn,
+        "use gzip compression: this HDF5 library lacks the deflate filter");
+  file = checked(H5Fcreate(fn.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, fn,
+                 "create the file");
+  const hid_t root = file.get();
+  write_string_attribute(root, "format", "skinheal result", fn);
+  write_int_attribute(root, "format_version", 1, fn);
+
+  // /grid
+  {
+    Id grid = create_group(root, "grid", fn);
+    const hid_t gid = grid.get();
+    write_int_attribute(gid, "dimension", dim, fn);
+    write_string_attribute(gid, "z_axis", "depth below the skin surface, increasing downwards", fn);
+    std::vector<double> x(nx), xf(nx + 1), y(ny), yf(ny + 1);
+    for (std::size_t i = 0; i < nx; ++i) x[i] = g.x_centre_um(static_cast<int>(i));
+    for (std::size_t i = 0; i <= nx; ++i) xf[i] = static_cast<double>(i) * g.dx_um();
+    for (std::size_t j = 0; j < ny; ++j) y[j] = g.y_centre_um(static_cast<int>(j));
+    for (std::size_t j = 0; j <= ny; ++j) yf[j] = static_cast<double>(j) * g.dy_um();
+    write_doubles(gid, "x_um", x, fn, "um");
+    write_doubles(gid, "x_faces_um", xf, fn, "um");
+    if (dim == 3) {
+      write_doubles(gid, "y_um", y, fn, "um");
+      write_doubles(gid, "y_faces_um", yf, fn, "um");
+    }
+    write_doubles(gid, "z_um", g.z_centres_um(), fn, "um");
+    write_doubles(gid, "z_faces_um", g.z_faces_um(), fn, "um");
+    const double dx = g.dx_um();
+    write_dataset(gid, "dx_um", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {}, &dx, fn, "um");
+    const std::vector<hsize_t> shape =
+        dim == 3 ? std::vector<hsize_t>{nz, ny, nx} : std::vector<hsize_t>{nz, nx};
+    write_dataset(gid, "layer_id", H5T_STD_U8LE, H5T_NATIVE_UINT8, shape, g.layer_map().data(), fn);
+    write_strings(gid, "layer_names", g.layer_names(), fn);
+    write_doubles(gid, "layer_bounds_um", g.layer_bounds_um(), fn, "um");
+    check(grid.close(), fn, "close group", "/grid");
+  }
+
+  // /fields, /time, /snapshot_label
+  {
+    Id fields = create_group(root, "fields", fn);
+    std::vector<hsize_t> row, chunk{1};
+    if (dim == 3) {
+      // At most ~4 MiB per chunk: whole (y, x) planes, or rows of x when a plane is larger.
+      const hsize_t target = (4u << 20) / sizeof(float);
+      const hsize_t plane = ny * nx;
+      const hsize_t cz = std::clamp<hsize_t>(target / plane, 1, nz);
+      const hsize_t cy = plane > target ? std::clamp<hsize_t>(target / nx, 1, ny) : ny;
+      row = {nz, ny, nx};
+      chunk.insert(chunk.end(), {cz, cy, nx});
+    } else {
+      row = {nz, nx};
+      chunk.insert(chunk.end(), {nz, nx});  // one snapshot per chunk
+    }
+    for (int i = 0; i < f.num_fields(); ++i) {
+      const FieldInfo& info = f.info(i);
+      create_extendible(fields.get(), info.name.c_str(), H5T_IEEE_F32LE, row, chunk, true, fn);
+      Id ds = open_dataset(fields.get(), info.name, fn);
+      write_string_attribute(ds.get(), "units", info.units, fn);
+      write_string_attribute(ds.get(), "description", info.description, fn);
+    }
+    check(fields.close(), fn, "close group", "/fields");
+    Id str = utf8_string_type(fn);
+    create_extendible(root, "time", H5T_IEEE_F64LE, {}, {256}, false, fn);
+    create_extendible(root, "snapshot_label", str.get(), {}, {256}, false, fn);
+    Id t = open_dataset(root, "time", fn);
+    write_string_attribute(t.get(), "units", "s", fn);
+  }
+
+  // /summary
+  {
+    Id summary = create_group(root, "summary", fn);
+    const hid_t sid = summary.get();
+    write_string_attribute(sid, "description",
+                           "per-layer volume-weighted means of every field; row 0 is the "
+                           "initial state, then one row per accepted step",
+                           fn);
+    create_extendible(sid, "time", H5T_IEEE_F64LE, {}, {1024}, true, fn);
+    create_extendible(sid, "dt", H5T_IEEE_F64LE, {}, {1024}, true, fn);
+    Id t = open_dataset(sid, "time", fn);
+    write_string_attribute(t.get(), "units", "s", fn);
+    Id dt = open_dataset(sid, "dt", fn);
+    write_string_attribute(dt.get(), "units", "s", fn);
+    const hsize_t rows = std::max<hsize_t>(1, 8192 / layers);
+    for (int i = 0; i < f.num_fields(); ++i) {
+      const FieldInfo& info = f.info(i);
+      create_extendible(sid, info.name.c_str(), H5T_IEEE_F64LE, {layers}, {rows, layers}, true, fn);
+      Id ds = open_dataset(sid, info.name, fn);
+      write_string_attribute(ds.get(), "units", info.units, fn);
+      write_string_attribute(ds.get(), "description",
+                             "volume-weighted mean of " + info.name + " over each layer", fn);
+    }
+    write_strings(sid, "layer_names", g.layer_names(), fn);
+    check(summary.close(), fn, "close group", "/summary");
+  }
+
+  // /scenario, /parameters
+  {
+    Id str = utf8_string_type(fn);
+    const char* text = opt.scenario_text.c_str();
+    write_dataset(root, "scenario", str.get(), str.get(), {}, &text, fn);
+    Id params = create_group(root, "parameters", fn);
+    write_string_attribute(params.get(), "layout",
+                           "three string arrays of equal length: key, value (as text), units", fn);
+    std::vector<std::string> keys, values, units;
+    for (const auto& p : opt.parameters) {
+      keys.push_back(p[0]);
+      values.push_back(p[1]);
+      units.push_back(p[2]);
+    }
+    write_strings(params.get(), "key", keys, fn);
+    write_strings(params.get(), "value", values, fn);
+    write_strings(params.get(), "units", units, fn);
+    check(params.close(), fn, "close group", "/parameters");
+  }
+
+  // /provenance (end time, wall time and status are updated in on_end)
+  {
+    Id prov = create_group(root, "provenance", fn);
+    const hid_t pid = prov.get();
+    write_string_attribute(pid, "version", SKINHEAL_VERSION, fn);
+    write_string_attribute(pid, "git_commit", SKINHEAL_GIT_COMMIT, fn);
+    write_string_attribute(pid, "compiler", compiler_text(), fn);
+    write_string_attribute(pid, "compiler_flags", compiler_flags_text(), fn);
+    write_string_attribute(pid, "build_type", build_type_text(), fn);
+    write_string_attribute(pid, "hdf5_version", hdf5_version_text(), fn);
+    write_int_attribute(pid, "threads", parallel::num_threads(), fn);
+    write_string_attribute(pid, "host", host_name(), fn);
+    write_string_attribute(pid, "start_time", start_time_iso, fn);
+    write_string_attribute(pid, "status", "running", fn);
+    check(prov.close(), fn, "close group", "/provenance");
+  }
+
+  // Layer volumes for the summary means.
+  layer_volume_um3.assign(layers, 0.0);
+  const std::size_t plane = g.plane_size();
+  for (std::size_t k = 0; k < nz; ++k) {
+    const double v = g.cell_volume_um3(static_cast<int>(k));
+    for (std::size_t c = 0; c < plane; ++c) layer_volume_um3[g.layer_of(k * plane + c)] += v;
+  }
+}
+
+void Hdf5Writer::Impl::open_datasets() {
+  const std::string& fn = file_name();
+  const hid_t root = file.get();
+  string_type = utf8_string_type(fn);
+  field_ds.clear();
+  summary_ds.clear();
+  for (const std::string& name : field_names) {
+    field_ds.push_back(open_dataset(root, "fields/" + name, fn));
+    summary_ds.push_back(open_dataset(root, "summary/" + name, fn));
+  }
+  time_ds = open_dataset(root, "time", fn);
+  label_ds = open_dataset(root, "snapshot_label", fn);
+  summary_time_ds = open_dataset(root, "summary/time", fn);
+  summary_dt_ds = open_dataset(root, "summary/dt", fn);
+}
+
+void Hdf5Writer::Impl::close_file(bool report) {
+  const std::string& fn = file_name();
+  auto done = [&](Id& id, const std::string& what) {
+    const herr_t r = id.close();
+    if (report) check(r, fn, "close", what);
+  };
+  for (std::size_t i = 0; i < field_ds.size(); ++i) done(field_ds[i], "/fields/" + field_names[i]);
+  for (std::size_t i = 0; i < summary_ds.size(); ++i)
+    done(summary_ds[i], "/summary/" + field_names[i]);
+  field_ds.clear();
+  summary_ds.clear();
+  done(time_ds, "/time");
+  done(label_ds, "/snapshot_label");
+  done(summary_time_ds, "/summary/time");
+  done(summary_dt_ds, "/summary/dt");
+  done(string_type, "the string type");
+  done(file, "the file");
+}
+
+void Hdf5Writer::Impl::reopen() {
+  // run_until was called again after on_end: continue appending to the same file.
+  const std::string& fn = file_name();
+  std::error_code ec;
+  fs::rename(opt.path, partial, ec);
+  if (ec) throw Error(opt.path + ": cannot rename to " + partial + " to continue: " + ec.message());
+  file = checked(H5Fopen(fn.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, fn, "reopen the file");
+  open_datasets();
+  Id prov = checked(H5Gopen2(file.get(), "provenance", H5P_DEFAULT), H5Gclose, fn, "open group",
+                    "/provenance");
+  write_string_attribute(prov.get(), "status", "running", fn);
+  finished = false;
+}
+
+void Hdf5Writer::Impl::require_same_fields(const Simulation& sim) const {
+  if (sim.fields().num_fields() != static_cast<int>(field_names.size()) ||
+      sim.fields().num_cells() != cells)
+    throw Error(partial + ": the simulation's fields changed after the output file was created");
+}
+
+void Hdf5Writer::Impl::write_snapshot(const Simulation& sim, const std::string& label) {
+  require_same_fields(sim);
+  const std::string& fn = file_name();
+  const FieldSet& f = sim.fields();
+  snapshot_buffer.resize(cells);
+  for (std::size_t i = 0; i < field_names.size(); ++i) {
+    const ConstFieldView v = f.view(static_cast<int>(i));
+    for (std::size_t c = 0; c < cells; ++c) snapshot_buffer[c] = static_cast<float>(v[c]);
+    append_row(field_ds[i].get(), snapshots, H5T_NATIVE_FLOAT, snapshot_buffer.data(), fn,
+               "/fields/" + field_names[i]);
+  }
+  const double t = sim.time_s();
+  append_row(time_ds.get(), snapshots, H5T_NATIVE_DOUBLE, &t, fn, "/time");
+  const char* text = label.c_str();
+  append_row(label_ds.get(), snapshots, string_type.get(), &text, fn, "/snapshot_label");
+  ++snapshots;
+  snapshot_times_s.push_back(t);
+  snapshot_labels.push_back(label);
+  current_state_written = true;
+  flush();
+}
+
+void Hdf5Writer::Impl::append_summary(const Simulation& sim, double t_s, double dt_s) {
+  require_same_fields(sim);
+  const std::string& fn = file_name();
+  const Grid& g = sim.grid();
+  const std::size_t plane = g.plane_size();
+  layer_sum.resize(layers);
+  plane_sum.resize(layers);
+  layer_row.resize(layers);
+  for (std::size_t i = 0; i < field_names.size(); ++i) {
+    const ConstFieldView v = sim.fields().view(static_cast<int>(i));
+    std::fill(layer_sum.begin(), layer_sum.end(), 0.0);
+    for (std::size_t k = 0; k < nz; ++k) {
+      std::fill(plane_sum.begin(), plane_sum.end(), 0.0);
+      const std::size_t base = k * plane;
+      for (std::size_t c = base; c < base + plane; ++c) plane_sum[g.layer_of(c)] += v[c];
+      const double volume = g.cell_volume_um3(static_cast<int>(k));
+      for (std::size_t l = 0; l < layers; ++l) layer_sum[l] += volume * plane_sum[l];
+    }
+    for (std::size_t l = 0; l < layers; ++l)
+      layer_row[l] = layer_volume_um3[l] > 0.0 ? layer_sum[l] / layer_volume_um3[l]
+                                               : std::numeric_limits<double>::quiet_NaN();
+    append_row(summary_ds[i].get(), summary_rows, H5T_NATIVE_DOUBLE, layer_row.data(), fn,
+               "/summary/" + field_names[i]);
+  }
+  append_row(summary_time_ds.get(), summary_rows, H5T_NATIVE_DOUBLE, &t_s, fn, "/summary/time");
+  append_row(summary_dt_ds.get(), summary_rows, H5T_NATIVE_DOUBLE, &dt_s, fn, "/summary/dt");
+  ++summary_rows;
+}
+
+void Hdf5Writer::Impl::flush() {
+  check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), file_name(), "flush the file");
+}
+
+void Hdf5Writer::Impl::write_xdmf() const {
+  XdmfLayout L;
+  L.h5_name = fs::path(opt.path).filename().string();
+  L.dim = dim;
+  L.nx = nx;
+  L.ny = ny;
+  L.nz = nz;
+  L.fields = field_names;
+  L.times_s = snapshot_times_s;
+  L.labels = snapshot_labels;
+  const std::string path = xdmf_path_for(opt.path);
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(tmp + ": cannot open for writing the XDMF sidecar");
+    out << xdmf_text(L);
+    out.close();
+    if (!out) throw Error(tmp + ": cannot write the XDMF sidecar");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw Error(path + ": cannot move the XDMF sidecar into place: " + ec.message());
+}
+
+void Hdf5Writer::on_start(const Simulation& sim) {
+  QuietHdf5 quiet;
+  Impl& m = *impl_;
+  if (m.started) throw Error(m.opt.path + ": an HDF5 writer serves one run only");
+  SKINHEAL_REQUIRE(m.opt.overwrite || !fs::exists(m.opt.path),
+                   m.opt.path + ": output file already exists; use --force to overwrite it");
+  m.started = true;
+  m.start_time_iso = iso8601_utc(std::chrono::system_clock::now());
+  m.start_clock = std::chrono::steady_clock::now();
+  m.create_file(sim);
+  m.open_datasets();
+  const double t = sim.time_s();
+  m.append_summary(sim, t, 0.0);
+  while (m.next_scheduled < m.scheduled_s.size() && m.scheduled_s[m.next_scheduled] < t &&
+         !same_instant(m.scheduled_s[m.next_scheduled], t))
+    ++m.next_scheduled;
+  if (m.next_scheduled < m.scheduled_s.size() && same_instant(m.scheduled_s[m.next_scheduled], t)) {
+    m.write_snapshot(sim, "scheduled");
+    ++m.next_scheduled;
+  }
+  m.flush();
+}
+
+void Hdf5Writer::on_step(const Simulation& sim, const StepInfo& info) {
+  QuietHdf5 quiet;
+  Impl& m = *impl_;
+  if (!m.started) return;
+  if (m.finished) m.reopen();
+  m.current_state_written = false;
+  m.append_summary(sim, info.t_s, info.dt_s);
+  const double t = sim.time_s();
+  while (m.next_scheduled < m.scheduled_s.size() && m.scheduled_s[m.next_scheduled] < t &&
+         !same_instant(m.scheduled_s[m.next_scheduled], t))
+    ++m.next_scheduled;  // a time the loop did not land on (cannot happen when it honours us)
+  if (m.next_scheduled < m.scheduled_s.size() && same_instant(m.scheduled_s[m.next_scheduled], t)) {
+    m.write_snapshot(sim, "scheduled");
+    ++m.next_scheduled;
+  }
+}
+
+void Hdf5Writer::on_event(const Simulation& sim, const std::string& event_name, bool after) {
+  QuietHdf5 quiet;
+  Impl& m = *impl_;
+  if (!m.started) return;
+  if (m.finished) m.reopen();
+  // "Before" is skipped when the last snapshot already shows this state (a scheduled snapshot
+  // at the event time, or the "after" snapshot of an earlier event at the same instant).
+  if (m.opt.snapshots_around_events && !(m.current_state_written && !after))
+    m.write_snapshot(sim, (after ? "after " : "before ") + event_name);
+  if (!after) m.current_state_written = false;  // the event is about to change the state
+}
+
+void Hdf5Writer::on_end(const Simulation& sim) {
+  QuietHdf5 quiet;
+  Impl& m = *impl_;
+  if (!m.started || m.finished) return;  // finished: nothing happened since the last on_end
+  const std::string& fn = m.file_name();
+  {
+    Id prov = checked(H5Gopen2(m.file.get(), "provenance", H5P_DEFAULT), H5Gclose, fn, "open group",
+                      "/provenance");
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m.start_clock).count();
+    write_string_attribute(prov.get(), "end_time", iso8601_utc(std::chrono::system_clock::now()),
+                           fn);
+    write_double_attribute(prov.get(), "wall_time_s", wall, fn);
+    write_double_attribute(prov.get(), "simulated_time_s", sim.time_s(), fn);
+    write_int_attribute(prov.get(), "accepted_steps", sim.last_step().accepted, fn);
+    write_int_attribute(prov.get(), "rejected_steps", sim.last_step().rejected, fn);
+    write_string_attribute(prov.get(), "status", "complete", fn);
+    check(prov.close(), fn, "close group", "/provenance");
+  }
+  m.flush();
+  m.close_file(true);
+  if (!m.opt.overwrite && fs::exists(m.opt.path))
+    throw InputError(m.opt.path +
+                     ": output file appeared during the run; use --force to overwrite it (the "
+                     "result is in " +
+                     m.partial + ")");
+  std::error_code ec;
+  fs::rename(m.partial, m.opt.path, ec);
+  if (ec) throw Error(m.partial + ": cannot rename to " + m.opt.path + ": " + ec.message());
+  m.finished = true;
+  if (m.opt.write_xdmf) m.write_xdmf();
+}
+
+}  // namespace skinheal

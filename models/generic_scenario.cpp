@@ -1,0 +1,181 @@
+#include "models/generic_scenario.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/error.hpp"
+#include "engine/input/units.hpp"
+#include "engine/strings.hpp"
+#include "models/generic_kinetics.hpp"
+
+namespace skinheal::models {
+namespace {
+
+constexpr double kDay = 86400.0;
+
+// Defaults of the generic scenario, in one place.
+struct Defaults {
+  static constexpr int dim = 2;
+  static constexpr double dz_surface_um = 2.0;  // resolves a 10–20 µm stratum corneum
+  static constexpr double dz_max_um = 40.0;
+  static constexpr double growth = 1.15;
+  static constexpr double rtol = 1e-3;
+  static constexpr double dt_initial_s = 1.0;
+  static constexpr double dt_max_s = kDay;
+  static constexpr double dt_after_event_s = 1.0;
+};
+
+Boundary read_boundary(const TomlTable& fields, const std::string& key) {
+  if (!fields.has(key)) return Boundary::no_flux();
+  const TomlTable b = fields.table(key);
+  const std::string kind = b.get_string("kind");
+  if (kind == "no_flux") return Boundary::no_flux();
+  if (kind == "fixed") return Boundary::fixed(b.get_double("value"));
+  if (kind == "permeable")
+    return Boundary::permeable(b.get_velocity_um_per_s("permeability"), b.get_double("value"));
+  throw InputError(b.path() + ".kind: unknown boundary kind '" + kind +
+                   "'; valid: no_flux, fixed, permeable");
+}
+
+std::vector<double> read_diffusivity_by_row(const TomlTable& field, const Grid& grid) {
+  std::vector<double> by_layer(grid.layer_names().size(), 0.0);
+  if (field.has_table("diffusivity")) {
+    const TomlTable d = field.table("diffusivity");
+    const double fallback = d.query_diffusivity_um2_per_s("default", 0.0);
+    std::fill(by_layer.begin(), by_layer.end(), fallback);
+    for (const std::string& key : d.keys()) {
+      if (key == "default") continue;
+      const int id = grid.layer_id(key);  // throws with the valid layer names
+      by_layer[id] = d.get_diffusivity_um2_per_s(key);
+    }
+  } else if (field.has("diffusivity")) {
+    std::fill(by_layer.begin(), by_layer.end(), field.get_diffusivity_um2_per_s("diffusivity"));
+  }
+  std::vector<double> rows(grid.nz());
+  for (int k = 0; k < grid.nz(); ++k) rows[k] = by_layer[grid.layer_of_row(k)];
+  return rows;
+}
+
+// A box [lo, hi) in µm along one axis; a missing key means the whole extent.
+std::pair<double, double> read_range_um(const TomlTable& region, const std::string& key,
+                                        double extent) {
+  if (!region.has(key)) return {0.0, extent};
+  const std::vector<double> r = region.get_quantity_list(key, dims::length);
+  SKINHEAL_REQUIRE(r.size() == 2 && r[0] < r[1],
+                   region.path() + "." + key + ": expected [lower, upper] lengths, lower < upper");
+  return {r[0], r[1]};
+}
+
+}  // namespace
+
+Grid read_layered_grid(const TomlTable& root) {
+  const TomlTable g = root.table("grid");
+  const int dim = g.query_int("dim", Defaults::dim);
+  SKINHEAL_REQUIRE(dim == 2 || dim == 3,
+                   g.path() + ".dim: must be 2 or 3, got " + std::to_string(dim));
+  std::vector<Layer> layers;
+  for (const TomlTable& l : root.array_of_tables("layers")) {
+    layers.push_back({l.get_string("name"), l.get_length_um("thickness")});
+    SKINHEAL_REQUIRE(layers.back().thickness_um > 0.0, l.path() + ".thickness: must be positive");
+  }
+  SKINHEAL_REQUIRE(!layers.empty(), "[[layers]]: at least one layer is required");
+  const double dx = g.get_length_um("dx");
+  const double width = g.get_length_um("width");
+  SKINHEAL_REQUIRE(dx > 0.0 && width >= dx, g.path() + ": need 0 < dx <= width");
+  const int nx = static_cast<int>(std::lround(width / dx));
+  const auto faces = Grid::graded_faces(
+      layers, g.query_length_um("dz_surface", Defaults::dz_surface_um),
+      g.query_length_um("dz_max", Defaults::dz_max_um), g.query_double("growth", Defaults::growth));
+  int ny = 1;
+  if (dim == 3) ny = static_cast<int>(std::lround(g.get_length_um("width_y") / dx));
+  const double cells = static_cast<double>(nx) * ny * (faces.size() - 1);
+  SKINHEAL_REQUIRE(cells <= 2e8, g.path() + ": the grid would have " +
+                                     std::to_string(static_cast<long long>(cells)) +
+                                     " cells; at most 2e8 fit a 24 GiB machine — raise dx");
+  Grid grid = dim == 2 ? Grid::make_2d(nx, dx, faces) : Grid::make_3d(nx, ny, dx, faces);
+  grid.assign_layers(layers);
+  return grid;
+}
+
+double read_time_control(const TomlTable& root, StepControl& control) {
+  const TomlTable t = root.table("time");
+  const double end = t.get_time_s("end");
+  SKINHEAL_REQUIRE(end > 0.0, t.path() + ".end: must be a positive time such as \"30 d\"");
+  control.adaptive = t.query_bool("adaptive", true);
+  control.rtol = t.query_double("rtol", Defaults::rtol);
+  SKINHEAL_REQUIRE(control.rtol > 0.0 && control.rtol < 1.0, t.path() + ".rtol: must be in (0, 1)");
+  control.dt_initial_s = t.query_time_s("dt_initial", Defaults::dt_initial_s);
+  control.dt_max_s = t.query_time_s("dt_max", Defaults::dt_max_s);
+  control.dt_after_event_s = t.query_time_s("dt_after_event", Defaults::dt_after_event_s);
+  SKINHEAL_REQUIRE(control.dt_initial_s > 0.0 && control.dt_max_s >= control.dt_initial_s,
+                   t.path() + ": need 0 < dt_initial <= dt_max");
+  return end;
+}
+
+BuiltScenario build_generic_scenario(const TomlTable& root) {
+  BuiltScenario out;
+  out.simulation = std::make_unique<Simulation>(read_layered_grid(root));
+  Simulation& sim = *out.simulation;
+  const Grid& grid = sim.grid();
+  out.end_time_s = read_time_control(root, sim.control());
+  if (root.has_table("output") && root.table("output").has("snapshots"))
+    out.snapshot_times_s = root.table("output").get_time_list_s("snapshots");
+
+  std::vector<FieldKinetics> kinetics;
+  for (const TomlTable& f : root.array_of_tables("fields")) {
+    FieldInfo info;
+    info.name = f.get_string("name");
+    info.units = f.query_string("units", "1");
+    info.description = f.query_string("description", "");
+    info.abs_tolerance = f.query_double("abs_tolerance", 1e-6);
+    const std::vector<double> D = read_diffusivity_by_row(f, grid);
+    info.diffuses = std::any_of(D.begin(), D.end(), [](double d) { return d > 0.0; });
+    const int id = sim.fields().add(info, f.query_double("initial", 0.0));
+    if (info.diffuses)
+      sim.transport().set_diffusion(id, Diffusivity::by_depth(D), read_boundary(f, "surface"),
+                                    read_boundary(f, "bottom"));
+    FieldKinetics k;
+    k.field = id;
+    k.production_per_s = f.query_rate_per_s("production", 0.0);  // field units per time
+    k.decay_per_s = f.query_rate_per_s("decay", 0.0);
+    k.growth_per_s = f.query_rate_per_s("growth", 0.0);
+    k.capacity = f.query_double("capacity", 0.0);
+    if (k.production_per_s != 0.0 || k.decay_per_s != 0.0 || k.growth_per_s != 0.0)
+      kinetics.push_back(k);
+  }
+  SKINHEAL_REQUIRE(sim.fields().num_fields() > 0, "[[fields]]: at least one field is required");
+  if (!kinetics.empty()) sim.reactions().add(std::make_shared<GenericKinetics>(kinetics));
+
+  for (const TomlTable& e : root.query_array_of_tables("events")) {
+    const double t = e.get_time_s("time");
+    const std::string name = e.query_string("name", "event");
+    const int field = sim.fields().index(e.get_string("field"));
+    const double value = e.get_double("set");
+    const TomlTable region = e.table("region");
+    const auto xr = read_range_um(region, "x", grid.width_x_um());
+    const auto yr = read_range_um(region, "y", grid.width_y_um());
+    const auto zr = read_range_um(region, "z", grid.depth_um());
+    sim.add_event({t, name, [=](Simulation& s) {
+                     const Grid& g = s.grid();
+                     FieldView v = s.fields().view(field);
+                     for (int k = 0; k < g.nz(); ++k) {
+                       const double z = g.z_centres_um()[k];
+                       if (z < zr.first || z >= zr.second) continue;
+                       for (int j = 0; j < g.ny(); ++j) {
+                         const double y = g.dim() == 3 ? g.y_centre_um(j) : 0.0;
+                         if (g.dim() == 3 && (y < yr.first || y >= yr.second)) continue;
+                         for (int i = 0; i < g.nx(); ++i) {
+                           const double x = g.x_centre_um(i);
+                           if (x >= xr.first && x < xr.second) v[g.index(i, j, k)] = value;
+                         }
+                       }
+                     }
+                   }});
+  }
+  out.description = "generic reaction-diffusion, " + std::to_string(sim.fields().num_fields()) +
+                    " field(s), " + std::to_string(grid.num_cells()) + " cells, to " +
+                    format_duration(out.end_time_s);
+  return out;
+}
+
+}  // namespace skinheal::models

@@ -1,0 +1,5 @@
+# The command line's error paths: one clear line, exit code 2, nothing written.
+find_program(SKINHEAL_BASH bash REQUIRED)
+add_test(NAME cli.errors COMMAND ${SKINHEAL_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli_errors.sh
+                                 $<TARGET_FILE:skinheal> ${PROJECT_SOURCE_DIR})
+set_tests_properties(cli.errors PROPERTIES LABELS unit)

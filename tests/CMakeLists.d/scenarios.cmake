@@ -1,0 +1,23 @@
+# Every scenario in scenarios/ is checked (`skinheal check`) and run at reduced size
+# (`skinheal run --set ...`) by CTest (STYLE.md practice 7). Reduced settings per scenario live
+# in SKINHEAL_REDUCED_<name>; the default shortens the run to one day.
+set(SKINHEAL_REDUCED_demo_diffusion "time.end=\"2 d\"" "grid.dx=\"50 um\"")
+
+file(GLOB scenario_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.toml)
+foreach(scenario ${scenario_files})
+  get_filename_component(name ${scenario} NAME_WE)
+  add_test(NAME scenario.check.${name} COMMAND $<TARGET_FILE:skinheal> check ${scenario})
+  set_tests_properties(scenario.check.${name} PROPERTIES LABELS unit)
+  if(DEFINED SKINHEAL_REDUCED_${name})
+    set(reduced ${SKINHEAL_REDUCED_${name}})
+  else()
+    set(reduced "time.end=\"1 d\"")
+  endif()
+  set(args run ${scenario} -o ${CMAKE_BINARY_DIR}/scenario_runs/${name}.h5 --force --quiet)
+  foreach(o ${reduced})
+    list(APPEND args --set ${o})
+  endforeach()
+  add_test(NAME scenario.run.${name} COMMAND $<TARGET_FILE:skinheal> ${args})
+  set_tests_properties(scenario.run.${name} PROPERTIES LABELS unit TIMEOUT 600)
+endforeach()
+file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/scenario_runs)
