@@ -1,6 +1,9 @@
 // Per-voxel stiff integration of the summed reaction terms with ROS2 (see reaction.hpp).
 #include "engine/reaction.hpp"
 
+// GCC 12 reports a false maybe-uninitialized on fixed-size Eigen vectors in integrate_voxel.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <Eigen/Dense>
 #include <algorithm>
 #include <atomic>
@@ -51,6 +54,7 @@ int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& term
   const int n = cfg.n;
   Vec y(n), y1(n), f0(n), f1(n), k1(n), k2(n), ynew(n), base(n), bumped(n);
   Mat J(n, n), M(n, n);
+  ynew.setZero();  // silences a false maybe-uninitialized warning on fixed sizes
   for (int f = 0; f < n; ++f) y[f] = state[f];
   auto eval = [&](const Vec& u, Vec& out) {
     out.setZero();

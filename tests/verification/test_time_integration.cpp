@@ -1,5 +1,5 @@
 // Verification of the split time integrator (issue: engine core).
-//   3. Temporal order of the Strang-split reaction–diffusion scheme ≥ 1.9.
+//   3. Temporal order of the split, extrapolated reaction–diffusion scheme ≥ 1.9.
 //   5. Fisher–KPP front speed 2√(D r) within 2 % after the transient.
 //   7. 1 vs 2 threads: bitwise identical fields after a multi-step run.
 //   8. A 365-day adaptive run with events at days 0, 42, 84: < 5000 steps, lands on each event.
