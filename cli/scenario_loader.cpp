@@ -6,6 +6,8 @@
 #include "engine/error.hpp"
 #include "engine/input/toml_reader.hpp"
 #include "engine/strings.hpp"
+#include "models/skin_model.hpp"
+#include "models/skin_scenario.hpp"
 
 namespace skinheal::cli {
 
@@ -65,11 +67,21 @@ LoadedScenario load_scenario(const std::string& path, const std::vector<std::str
   if (!overrides.empty())
     reader = TomlReader::from_string(apply_overrides(reader.text(), path, overrides), path);
   const TomlTable root = reader.root();
-  const std::vector<std::string> kinds{"generic"};
+  const std::vector<std::string> kinds{"generic", "skin"};
   const std::string kind = root.table("model").get_string("kind");
   LoadedScenario out;
   if (kind == "generic") {
     out.built = models::build_generic_scenario(root);
+  } else if (kind == "skin") {
+    const models::SkinModelConfig config = models::load_skin_scenario(root);
+    out.built.simulation = models::build_skin_model(config);
+    out.built.end_time_s = config.end_time_s;
+    if (root.has_table("output") && root.table("output").has("snapshots"))
+      out.built.snapshot_times_s = root.table("output").get_time_list_s("snapshots");
+    const Grid& g = out.built.simulation->grid();
+    out.built.description = "skin model, " + config.site.name + ", " + config.device.name + ", " +
+                            std::to_string(config.sessions_s.size()) + " session(s), " +
+                            std::to_string(g.nx()) + " x " + std::to_string(g.nz()) + " cells";
   } else {
     throw InputError(path + ": [model] kind = '" + kind + "' is not known" +
                      suggest_nearest(kind, kinds));

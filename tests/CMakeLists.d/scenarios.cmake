@@ -2,6 +2,8 @@
 # (`skinheal run --set ...`) by CTest (STYLE.md practice 7). Reduced settings per scenario live
 # in SKINHEAL_REDUCED_<name>; the default shortens the run to one day.
 set(SKINHEAL_REDUCED_demo_diffusion "time.end=\"2 d\"" "grid.dx=\"50 um\"")
+set(SKINHEAL_REDUCED_roller_1p5mm_collagen_induction "time.end=\"3 d\"" "treatment.sessions=[\"0 d\"]")
+set(SKINHEAL_REDUCED_single_needle "time.end=\"6 h\"")
 
 file(GLOB scenario_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.toml)
 foreach(scenario ${scenario_files})

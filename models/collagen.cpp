@@ -1,0 +1,68 @@
+#include "models/collagen.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/error.hpp"
+
+namespace skinheal::models {
+
+namespace {
+/// Smooth ramp max(x, 0) of width w: ½(x + √(x² + w²) − w); 0 at x = 0, → −w/2 for x ≪ −w.
+/// Keeps the per-voxel right-hand side smooth, so the step-doubling error estimate is not fooled by
+/// kinks where a voxel sits at its baseline.
+double ramp(double x, double w) {
+  return 0.5 * (x + std::sqrt(x * x + w * w) - w);
+}
+}  // namespace
+
+void validate(const CollagenParams& p) {
+  SKINHEAL_REQUIRE(p.turnover_per_s >= 0.0 && p.collagen_III_per_growth_factor >= 0.0 &&
+                       p.collagen_III_per_activation >= 0.0 && p.collagen_I_per_activation >= 0.0 &&
+                       p.conversion_III_to_I_per_s >= 0.0 && p.mmp_per_immune_per_s >= 0.0 &&
+                       p.remodelling_per_s >= 0.0,
+                   "collagen: rates must be >= 0");
+  SKINHEAL_REQUIRE(p.growth_factor_half_saturation > 0.0,
+                   "collagen: growth-factor half saturation must be > 0");
+  SKINHEAL_REQUIRE(p.collagen_I_baseline.size() == p.collagen_III_baseline.size() &&
+                       p.collagen_I_baseline.size() == p.fibroblast_baseline.size(),
+                   "collagen: per-layer vectors must have the same size");
+  for (std::size_t l = 0; l < p.collagen_I_baseline.size(); ++l)
+    SKINHEAL_REQUIRE(p.collagen_I_baseline[l] >= 0.0 && p.collagen_III_baseline[l] >= 0.0 &&
+                         p.fibroblast_baseline[l] >= 0.0,
+                     "collagen: baselines must be >= 0");
+}
+
+Collagen::Collagen(const FieldSet& fields, CollagenParams params)
+    : p_(std::move(params)),
+      collagen_I_(fields.index("collagen_I")),
+      collagen_III_(fields.index("collagen_III")),
+      fibroblasts_(fields.index("fibroblasts")),
+      gf_(fields.index("growth_factor")),
+      immune_(fields.index("immune")) {
+  validate(p_);
+  SKINHEAL_REQUIRE(p_.collagen_I_baseline.size() >= fields.grid().layer_names().size(),
+                   "collagen: one baseline per layer needed");
+}
+
+void Collagen::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
+  const double F0 = p_.fibroblast_baseline[at.layer];
+  if (F0 <= 0.0) return;
+  const double c1 = y[collagen_I_], c3 = y[collagen_III_];
+  const double c10 = p_.collagen_I_baseline[at.layer], c30 = p_.collagen_III_baseline[at.layer];
+  const double phi = y[fibroblasts_] / F0;
+  const double act = ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
+  const double g = y[gf_];
+  const double s = g / (p_.growth_factor_half_saturation + g);
+  const double conv = p_.conversion_III_to_I_per_s * ramp(c3 - c30, 0.01 * (c10 + c30));
+  const double loss = p_.turnover_per_s + p_.mmp_per_immune_per_s * y[immune_];
+  const double total = c1 + c3;
+  const double excess = ramp(total - c10 - c30, 0.01 * (c10 + c30));
+  const double remodel = total > 0.0 ? p_.remodelling_per_s * excess / total : 0.0;
+  dydt[collagen_III_] += p_.turnover_per_s * c30 * phi + p_.collagen_III_per_activation * act +
+                         p_.collagen_III_per_growth_factor * s * phi - conv - (loss + remodel) * c3;
+  dydt[collagen_I_] += p_.turnover_per_s * c10 * phi + p_.collagen_I_per_activation * act + conv -
+                       (loss + remodel) * c1;
+}
+
+}  // namespace skinheal::models

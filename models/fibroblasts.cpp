@@ -1,0 +1,62 @@
+#include "models/fibroblasts.hpp"
+
+#include "engine/error.hpp"
+
+namespace skinheal::models {
+
+void validate(const FibroblastParams& p) {
+  SKINHEAL_REQUIRE(p.proliferation_per_s >= 0.0 && p.apoptosis_per_s >= 0.0 &&
+                       p.growth_factor_per_matrix_deficit >= 0.0,
+                   "fibroblasts: rates must be >= 0");
+  SKINHEAL_REQUIRE(p.growth_factor_half_saturation > 0.0 && p.capacity > 0.0,
+                   "fibroblasts: half saturation and capacity must be > 0");
+  for (double b : p.baseline)
+    SKINHEAL_REQUIRE(b >= 0.0 && b <= p.capacity, "fibroblasts: baseline must be in [0, F_max]");
+  for (double c : p.collagen_baseline)
+    SKINHEAL_REQUIRE(c >= 0.0, "fibroblasts: collagen baseline must be >= 0");
+}
+
+Fibroblasts::Fibroblasts(const FieldSet& fields, FibroblastParams params)
+    : p_(std::move(params)),
+      fibroblasts_(fields.index("fibroblasts")),
+      gf_(fields.index("growth_factor")),
+      collagen_I_(fields.index("collagen_I")),
+      collagen_III_(fields.index("collagen_III")) {
+  validate(p_);
+  const std::size_t layers = fields.grid().layer_names().size();
+  SKINHEAL_REQUIRE(p_.baseline.size() >= layers && p_.collagen_baseline.size() >= layers,
+                   "fibroblasts: one baseline per layer needed");
+}
+
+void Fibroblasts::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
+  const double F = y[fibroblasts_], g = y[gf_];
+  const double s = g / (p_.growth_factor_half_saturation + g);
+  dydt[fibroblasts_] += p_.proliferation_per_s * s * F * (1.0 - F / p_.capacity) -
+                        p_.apoptosis_per_s * (F - p_.baseline[at.layer]);
+  const double c0 = p_.collagen_baseline[at.layer];
+  if (c0 > 0.0) {
+    const double deficit = 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0;
+    if (deficit > 0.0) dydt[gf_] += p_.growth_factor_per_matrix_deficit * F * deficit;
+  }
+}
+
+bool Fibroblasts::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
+  const double F = y[fibroblasts_], g = y[gf_], a = p_.growth_factor_half_saturation;
+  const double s = g / (a + g), ds = a / ((a + g) * (a + g));
+  const double r = p_.proliferation_per_s;
+  J[fibroblasts_ * n + fibroblasts_] += r * s * (1.0 - 2.0 * F / p_.capacity) - p_.apoptosis_per_s;
+  J[fibroblasts_ * n + gf_] += r * ds * F * (1.0 - F / p_.capacity);
+  const double c0 = p_.collagen_baseline[at.layer];
+  if (c0 > 0.0) {
+    const double deficit = 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0;
+    if (deficit > 0.0) {
+      const double k = p_.growth_factor_per_matrix_deficit;
+      J[gf_ * n + fibroblasts_] += k * deficit;
+      J[gf_ * n + collagen_I_] += -k * F / c0;
+      J[gf_ * n + collagen_III_] += -k * F / c0;
+    }
+  }
+  return true;
+}
+
+}  // namespace skinheal::models

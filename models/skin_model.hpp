@@ -1,0 +1,158 @@
+/// \file skin_model.hpp
+/// \brief Assemble a skin-healing Simulation from plain configuration structs: grid with layers,
+/// fields with per-layer baselines, transport, the healing processes, and one event per
+/// treatment session (and per topical application).
+///
+/// Fields (the output contract; units in FieldInfo): damage, blood, fibrin, growth_factor,
+/// immune, keratinocytes, barrier, fibroblasts, collagen_I, collagen_III, elastin, vessels,
+/// topical. Processes: haemostasis, inflammation, reepithelialisation, fibroblasts, collagen,
+/// elastin, angiogenesis, topical (one file each; equations and sources there). Transport (µm²/s,
+/// no-flux walls unless stated): growth_factor D_g = 3.33 (Koppenol & Vermolen 2017 †, an
+/// effective binding-hindered value); immune 1.0 below the stratum corneum († modelling choice);
+/// keratinocytes 0.1 in the viable epidermis only (SCIENCE.md §8 test value †); fibroblasts 0.05
+/// in the dermis and hypodermis (1e-10–1e-9 cm²/s = 0.01–0.1 µm²/s, SCIENCE.md §6 †) plus
+/// optional chemotaxis up growth_factor (χ in µm²/s per ng/mL, saturating at 5 ng/mL; default 0:
+/// the engine's taxis is not gated where D = 0 and, at χ = 0.1, carried fibroblasts into the
+/// epidermis and cut the adaptive step by ~3×); topical per voxel (topical.hpp), recomputed after
+/// every step from the channel openness: stratum corneum 1 − barrier, viable epidermis 1 −
+/// keratinocytes, dermis damage.
+///
+/// Sessions. At each session time the device's channel (penetration.hpp) is stamped at every
+/// puncture of the pattern (puncture_pattern.hpp) that the 2D section cuts, as a slit through
+/// its axis (offset 0). The section keeps punctures within ±half_band of the plane; the default
+/// half band 1/(2√ρ) (ρ the puncture density) gives the section √ρ channels per unit length, the
+/// line density of a square lattice of density ρ (DESIGN.md: slits overstate damage per area).
+/// With coverage c per voxel: damage = max(damage, c); barrier (stratum corneum), keratinocytes,
+/// fibroblasts, vessels, collagen_I, collagen_III and elastin are multiplied by 1 − c.
+///
+/// Engine hook wanted (not added; engine/ is not ours): Simulation::add_pre_step_hook(
+/// std::function<void(Simulation&)>). Workaround: an Observer holding a non-const pointer to the
+/// Simulation it is registered with updates the topical diffusivity in on_start, on_step and
+/// after each event (the next step sees the new D). Also wanted: TaxisTerm gated where D = 0 (the
+/// fibroblasts' chemotaxis can carry a few cells into the epidermis).
+///
+/// Only 2D (x–z) grids are built here; 3D and the r–z unit cell are not yet supported.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/simulation.hpp"
+#include "models/angiogenesis.hpp"
+#include "models/collagen.hpp"
+#include "models/devices.hpp"
+#include "models/elastin.hpp"
+#include "models/fibroblasts.hpp"
+#include "models/haemostasis.hpp"
+#include "models/inflammation.hpp"
+#include "models/reepithelialisation.hpp"
+#include "models/skin_sites.hpp"
+#include "models/topical.hpp"
+
+namespace skinheal::models {
+
+/// \brief Skin state before treatment.
+enum class SkinState { normal, anticoagulated, inflamed };
+std::string to_string(SkinState state);
+/// Parse "normal", "anticoagulated" or "inflamed"; throws InputError.
+SkinState skin_state(const std::string& name);
+
+/// \brief Where the needles go.
+struct PatternSettings {
+  int passes = 15;                         ///< roller passes per session
+  std::uint64_t seed = 1;                  ///< session s uses seed + s
+  double jitter_um = 0.0;                  ///< roller hand jitter
+  double pen_density_per_cm2 = 250.0;      ///< pen target density
+  double pressure_factor = 1.0;            ///< penetration.hpp
+  double section_half_band_um = 0.0;       ///< 0: 1/(2√ρ) (see the file comment)
+  std::vector<double> single_needle_x_um;  ///< single needle: x of each needle (empty: centre)
+};
+
+/// \brief 2D x–z grid: width, depth, lateral spacing, graded depth spacing.
+struct GridSettings {
+  double width_um = 2000.0;
+  double depth_um = 3000.0;
+  double dx_um = 10.0;
+  double dz_surface_um = 2.5;
+  double dz_max_um = 50.0;
+  double growth = 1.15;
+};
+
+/// \brief An agent applied on the surface after each session (optional).
+struct TopicalApplication {
+  bool enabled = false;
+  double molecular_weight_da = 500.0;
+  double log10_kow = 1.0;
+  double concentration_ug_per_cm3 = 1000.0;  ///< in the vehicle
+  double start_after_session_s = 0.0;
+  double duration_s = 4 * 3600.0;
+  bool occluded = false;  ///< occlusion during the application (slows barrier recovery)
+  double vehicle_permeability_um_per_s = 1000.0;  ///< surface mass transfer (well mixed)
+};
+
+/// \brief Transport coefficients (µm²/s; see the file comment for sources).
+struct TransportParams {
+  double growth_factor_um2_per_s = 3.33;
+  double immune_um2_per_s = 1.0;
+  double keratinocytes_um2_per_s = 0.1;
+  double fibroblasts_um2_per_s = 0.05;
+  double fibroblast_chemotaxis_um2_per_s_per_ng_ml = 0.0;  ///< off by default: see file comment
+  double chemotaxis_saturation_ng_ml = 5.0;
+};
+
+/// \brief Every process's parameters (defaults in each process header).
+struct ProcessParams {
+  HaemostasisParams haemostasis;
+  InflammationParams inflammation;
+  ReepithelialisationParams reepithelialisation;
+  FibroblastParams fibroblasts;
+  CollagenParams collagen;
+  ElastinParams elastin;
+  AngiogenesisParams angiogenesis;
+  TopicalParams topical;
+  TransportParams transport;
+  /// Immune baseline in the dermis for the "inflamed" state (relative to I_max).
+  double inflamed_immune_baseline = 0.1;
+  /// Clotting slowdown of the "anticoagulated" state (haemostasis.hpp).
+  double anticoagulation_factor = 0.25;
+};
+
+/// Step control of skin runs: adaptive, 1 s after each event, rtol 3e-2 (with the per-field
+/// absolute tolerances of the FieldInfo), at most 7 days. Per-voxel reactions use rtol 1e-3.
+StepControl default_skin_step_control();
+
+/// \brief A whole skin scenario.
+struct SkinModelConfig {
+  SkinSite site = skin_site("face_cheek");
+  SkinState state = SkinState::normal;
+  Device device = device_preset("mf8");
+  PatternSettings pattern;
+  GridSettings grid;
+  std::vector<double> sessions_s = {0.0};
+  double occlusion_after_session_s = 0.0;  ///< dressing after each session (0: none)
+  TopicalApplication topical;
+  double end_time_s = 365 * 86400.0;
+  ProcessParams params;
+  StepControl control = default_skin_step_control();
+};
+
+/// Check a configuration; throws InputError.
+void validate(const SkinModelConfig& config);
+
+/// The site's layers cut (or extended) to depth_um.
+std::vector<Layer> layers_to_depth(const SkinSite& site, double depth_um);
+
+/// Build the Simulation (grid, fields at baseline, transport, reactions, events, the topical
+/// diffusivity observer). Call run_until(config.end_time_s) on it.
+std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config);
+
+/// Channel x positions (µm) that session `session` stamps into the 2D section.
+std::vector<double> session_channel_x_um(const SkinModelConfig& config, int session);
+
+/// Channel openness of every voxel in [0, 1] (see the file comment).
+std::vector<double> channel_openness(const Simulation& sim);
+
+}  // namespace skinheal::models

@@ -1,0 +1,165 @@
+#include "models/skin_scenario.hpp"
+
+#include <cmath>
+
+#include "engine/error.hpp"
+
+namespace skinheal::models {
+
+namespace {
+
+constexpr double kDay = 86400.0;
+
+/// Every scenario default, in one place (sources in the comments).
+struct ScenarioDefaults {
+  // Site and state: face, the commonest treatment site (Ablon 2018; Lotfi 2013 treated faces).
+  static constexpr const char* site = "face_cheek";
+  static constexpr const char* state = "normal";
+  // Device: Dermaroller MF8, 1.5 mm (Schwarz & Laaff 2011; Lotfi 2013's protocol).
+  static constexpr const char* device = "mf8";
+  static constexpr double pressure_factor = 1.0;  // penetration.hpp calibration pressure
+  // Pattern: 15 passes (Doddaballapur 2009: 15 passes ≈ 250 holes/cm²).
+  static constexpr int passes = 15;
+  static constexpr int seed = 1;
+  static constexpr double pen_density_per_cm2 = 250.0;  // PRIME 2015, SCIENCE.md §2
+  // Grid: 2 mm × 1.5 mm section (the dermis of the face is ~1 mm, SCIENCE.md §1); dx = 20 µm
+  // keeps the default 12-month run in about a minute (modelling choice; 10 µm for pictures).
+  static constexpr double width_um = 2000.0;
+  static constexpr double depth_um = 1500.0;
+  static constexpr double dx_um = 20.0;
+  static constexpr double dz_surface_um = 2.5;  // ≥ 4 cells across an 11 µm stratum corneum
+  static constexpr double dz_max_um = 50.0;
+  static constexpr double growth = 1.15;
+  // Treatment: 3 sessions 6 weeks apart (clinical collagen-induction protocols, DESIGN.md).
+  static constexpr double session_gap_s = 42 * kDay;
+  // Topical: a 500 Da, log Kow 1 agent at 1 mg/cm³ for 4 h, unoccluded (illustrative).
+  static constexpr double molecular_weight_da = 500.0;
+  static constexpr double log_kow = 1.0;
+  static constexpr double concentration_ug_per_cm3 = 1000.0;
+  static constexpr double duration_s = 4 * 3600.0;
+  // Time: 12 months (SCIENCE.md §5 outcomes); step tolerance 3 % (docs/model.md, performance).
+  static constexpr double end_s = 365 * kDay;
+  static constexpr double rtol = 0.03;
+};
+
+}  // namespace
+
+SkinModelConfig load_skin_scenario(const TomlTable& root) {
+  using D = ScenarioDefaults;
+  SkinModelConfig c;
+  if (root.has_table("model")) {
+    const TomlTable model = root.table("model");
+    const std::string kind = model.get_string("kind");
+    if (kind != "skin") model.fail("kind", "must be \"skin\" for a skin scenario");
+  }
+
+  // [skin]
+  {
+    const bool has = root.has_table("skin");
+    const std::string site = has ? root.table("skin").query_string("site", D::site) : D::site;
+    const std::string state = has ? root.table("skin").query_string("state", D::state) : D::state;
+    c.site = skin_site(site);
+    c.state = skin_state(state);
+  }
+
+  // [device]
+  {
+    std::string preset = D::device;
+    if (root.has_table("device")) {
+      const TomlTable t = root.table("device");
+      preset = t.query_string("preset", D::device);
+      c.device = device_preset(preset);
+      const double len_um = t.query_length_um("needle_length", c.device.needle_length_um());
+      t.require_range("needle_length", len_um, 50.0, 5000.0, dims::length);
+      c.device.needle_length_mm = len_um / 1000.0;
+      c.device.needle_diameter_um =
+          t.query_length_um("needle_diameter", c.device.needle_diameter_um);
+      c.pattern.pressure_factor = t.query_double("pressure_factor", D::pressure_factor);
+      t.require_range("pressure_factor", c.pattern.pressure_factor, 0.1, 3.0);
+    } else {
+      c.device = device_preset(preset);
+    }
+  }
+
+  // [pattern]
+  c.pattern.passes = D::passes;
+  c.pattern.seed = D::seed;
+  c.pattern.pen_density_per_cm2 = D::pen_density_per_cm2;
+  if (root.has_table("pattern")) {
+    const TomlTable t = root.table("pattern");
+    c.pattern.passes = t.query_int("passes", D::passes);
+    t.require_range("passes", c.pattern.passes, 1, 100);
+    const int seed = t.query_int("seed", D::seed);
+    t.require_range("seed", seed, 0, 2147483647.0);
+    c.pattern.seed = static_cast<std::uint64_t>(seed);
+    c.pattern.jitter_um = t.query_length_um("jitter", 0.0);
+    c.pattern.pen_density_per_cm2 = t.query_double("pen_density", D::pen_density_per_cm2);
+    t.require_range("pen_density", c.pattern.pen_density_per_cm2, 1.0, 5000.0);
+    c.pattern.section_half_band_um = t.query_length_um("section_half_band", 0.0);
+    if (t.has("needle_x"))
+      c.pattern.single_needle_x_um = t.get_quantity_list("needle_x", dims::length);
+  }
+
+  // [grid]
+  GridSettings& g = c.grid;
+  g = GridSettings{D::width_um, D::depth_um, D::dx_um, D::dz_surface_um, D::dz_max_um, D::growth};
+  if (root.has_table("grid")) {
+    const TomlTable t = root.table("grid");
+    g.width_um = t.query_length_um("width", D::width_um);
+    g.depth_um = t.query_length_um("depth", D::depth_um);
+    g.dx_um = t.query_length_um("dx", D::dx_um);
+    g.dz_surface_um = t.query_length_um("dz_surface", D::dz_surface_um);
+    g.dz_max_um = t.query_length_um("dz_max", D::dz_max_um);
+    g.growth = t.query_double("growth", D::growth);
+    t.require_range("width", g.width_um, 50.0, 1e5, dims::length);
+    t.require_range("depth", g.depth_um, 100.0, 2e4, dims::length);
+    t.require_range("dx", g.dx_um, 1.0, 200.0, dims::length);
+    t.require_range("dz_surface", g.dz_surface_um, 0.5, 50.0, dims::length);
+    t.require_range("growth", g.growth, 1.0, 2.0);
+  }
+
+  // [time]
+  c.end_time_s = D::end_s;
+  c.control.rtol = D::rtol;
+  if (root.has_table("time")) {
+    const TomlTable t = root.table("time");
+    c.end_time_s = t.query_time_s("end", D::end_s);
+    t.require_range("end", c.end_time_s, 1.0, 5 * 365 * kDay, dims::time);
+    c.control.rtol = t.query_double("rtol", D::rtol);
+    t.require_range("rtol", c.control.rtol, 1e-5, 0.2);
+  }
+
+  // [treatment]
+  c.sessions_s = {0.0, D::session_gap_s, 2 * D::session_gap_s};
+  if (root.has_table("treatment")) {
+    const TomlTable t = root.table("treatment");
+    c.sessions_s = t.query_time_list_s("sessions", c.sessions_s);
+    c.occlusion_after_session_s = t.query_time_s("occlusion_after_session", 0.0);
+    for (double s : c.sessions_s)
+      if (s < 0.0 || s > c.end_time_s)
+        t.fail("sessions", "every session must lie between 0 and [time] end");
+    if (c.sessions_s.empty()) t.fail("sessions", "needs at least one session time");
+  }
+
+  // [topical]
+  if (root.has_table("topical")) {
+    const TomlTable t = root.table("topical");
+    TopicalApplication& a = c.topical;
+    a.enabled = true;
+    a.molecular_weight_da = t.query_double("molecular_weight", D::molecular_weight_da);
+    t.require_range("molecular_weight", a.molecular_weight_da, 10.0, 1e6);
+    a.log10_kow = t.query_double("log_kow", D::log_kow);
+    t.require_range("log_kow", a.log10_kow, -10.0, 10.0);
+    a.concentration_ug_per_cm3 = t.query_double("concentration", D::concentration_ug_per_cm3);
+    t.require_range("concentration", a.concentration_ug_per_cm3, 0.0, 1e9);
+    a.start_after_session_s = t.query_time_s("start_after_session", 0.0);
+    a.duration_s = t.query_time_s("duration", D::duration_s);
+    t.require_range("duration", a.duration_s, 1.0, 365 * kDay, dims::time);
+    a.occluded = t.query_bool("occluded", false);
+  }
+  if (root.has_table("output")) root.ignore("output");
+  validate(c);
+  return c;
+}
+
+}  // namespace skinheal::models
