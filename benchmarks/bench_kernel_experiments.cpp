@@ -1,0 +1,396 @@
+// Variants of the backward-Euler LOD step's line-sweep kernels, to find what limits
+// BM_Diffusion3D and what a change to engine/transport.cpp or engine/detail/thomas.hpp would
+// buy. The kernels here are copies of the engine's fast path (by-depth diffusivity, no taxis,
+// θ = 1) on one n³ field; every variant is checked against Transport::step before it is timed
+// (the reordered variants do the same arithmetic per line, so they agree bitwise).
+//
+//   BM_KernelLOD/engine/<n>/threads:<t>       Transport::step(lod_backward_euler), reference
+//   BM_KernelLOD/copy/<n>/threads:<t>         the engine's three sweeps, copied: X, Y, Z
+//   BM_KernelLOD/fused_xy/<n>/threads:<t>     X and Y sweeps of one depth plane back to back
+//                                             while the plane is in L2, then Z: 32 B/update
+//   BM_KernelLOD/fused_xy_zpf/<n>/threads:<t> fused_xy with a software-prefetched Z sweep
+//   BM_KernelSweep/<axis>:<variant>/<n>/threads:<t>  one sweep; variants vary the number of
+//                                             lanes W per block and prefetching
+// Counters: updates_per_s (n³ per step or sweep) and achieved_GBps at the traffic the variant
+// needs (16 B per update per pass over the field).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/detail/thomas.hpp"
+#include "engine/fields.hpp"
+#include "engine/grid.hpp"
+#include "engine/parallel.hpp"
+#include "engine/transport.hpp"
+
+namespace {
+
+using skinheal::detail::Coefficients;
+using skinheal::detail::Factors;
+namespace parallel = skinheal::parallel;
+
+constexpr double kVoxel_um = 10.0;
+constexpr double kStep_s = 60.0;
+
+// The diffusivity profile of bench_diffusion.cpp: 0.01 µm²/s in the top two rows, 3.3 below.
+std::vector<double> depth_profile(int n) {
+  std::vector<double> D(n, 3.3);
+  for (int k = 0; k < std::min(n, 2); ++k) D[k] = 0.01;
+  return D;
+}
+
+// Operator rows along a line of length L with per-position D and uniform width w, no-flux
+// ends, harmonic-mean faces: what Transport's uniform_rows builds for this setup.
+Coefficients rows_for(const std::vector<double>& D_along, double w) {
+  const int L = static_cast<int>(D_along.size());
+  Coefficients rows;
+  rows.resize(L);
+  auto face = [&](int p, int q) {
+    if (D_along[p] <= 0.0 || D_along[q] <= 0.0) return 0.0;
+    return 1.0 / (0.5 * w / D_along[p] + 0.5 * w / D_along[q]);
+  };
+  for (int m = 0; m < L; ++m) {
+    if (m > 0) {
+      const double g = face(m - 1, m);
+      rows.lo[m] += g / w;
+      rows.di[m] -= g / w;
+    }
+    if (m + 1 < L) {
+      const double g = face(m, m + 1);
+      rows.up[m] += g / w;
+      rows.di[m] -= g / w;
+    }
+  }
+  return rows;
+}
+
+// Backward-Euler factors of one LOD step: x and y per depth row k, z shared.
+struct LodFactors {
+  std::vector<Factors> lateral;  // by k (x and y lines see the same D)
+  Factors z;
+  LodFactors(int n, double h) {
+    const std::vector<double> D = depth_profile(n);
+    for (int k = 0; k < n; ++k)
+      lateral.push_back(
+          skinheal::detail::factor(rows_for(std::vector<double>(n, D[k]), kVoxel_um), h, 1.0));
+    z = skinheal::detail::factor(rows_for(D, kVoxel_um), h, 1.0);
+  }
+};
+
+// The engine's θ = 1 path of detail::solve_in_place (no source term: no-flux).
+inline void solve_be(const Factors& f, double* base, std::size_t ld, int W) {
+  const int L = static_cast<int>(f.inv.size());
+  {
+    double* __restrict x0 = base;
+    const double i0 = f.inv[0];
+#pragma GCC ivdep
+    for (int l = 0; l < W; ++l) x0[l] = (x0[l] + 0.0) * i0;
+  }
+  for (int m = 1; m < L; ++m) {
+    double* __restrict xm = base + static_cast<std::size_t>(m) * ld;
+    const double* __restrict xp = base + static_cast<std::size_t>(m - 1) * ld;
+    const double am = f.a[m], im = f.inv[m];
+#pragma GCC ivdep
+    for (int l = 0; l < W; ++l) xm[l] = (xm[l] + 0.0 - am * xp[l]) * im;
+  }
+  for (int m = L - 2; m >= 0; --m) {
+    double* __restrict xm = base + static_cast<std::size_t>(m) * ld;
+    const double* __restrict xn = base + static_cast<std::size_t>(m + 1) * ld;
+    const double cpm = f.cp[m];
+#pragma GCC ivdep
+    for (int l = 0; l < W; ++l) xm[l] -= cpm * xn[l];
+  }
+}
+
+// solve_be with the rows `distance` ahead prefetched for writing during the forward pass.
+inline void solve_be_prefetch(const Factors& f, double* base, std::size_t ld, int W, int distance) {
+  const int L = static_cast<int>(f.inv.size());
+  for (int d = 0; d < std::min(distance, L); ++d)
+    for (int l = 0; l < W; l += 8) __builtin_prefetch(base + d * ld + l, 1, 3);
+  for (int m = 0; m < L; ++m) {
+    double* __restrict xm = base + static_cast<std::size_t>(m) * ld;
+    if (m + distance < L) {
+      const double* ahead = base + static_cast<std::size_t>(m + distance) * ld;
+      for (int l = 0; l < W; l += 8) __builtin_prefetch(ahead + l, 1, 3);
+    }
+    const double im = f.inv[m];
+    if (m == 0) {
+#pragma GCC ivdep
+      for (int l = 0; l < W; ++l) xm[l] = (xm[l] + 0.0) * im;
+      continue;
+    }
+    const double* __restrict xp = base + static_cast<std::size_t>(m - 1) * ld;
+    const double am = f.a[m];
+#pragma GCC ivdep
+    for (int l = 0; l < W; ++l) xm[l] = (xm[l] + 0.0 - am * xp[l]) * im;
+  }
+  for (int m = L - 2; m >= 0; --m) {
+    double* __restrict xm = base + static_cast<std::size_t>(m) * ld;
+    const double* __restrict xn = base + static_cast<std::size_t>(m + 1) * ld;
+    const double cpm = f.cp[m];
+#pragma GCC ivdep
+    for (int l = 0; l < W; ++l) xm[l] -= cpm * xn[l];
+  }
+}
+
+// x lines of depth row k, j in [j0, j1), in blocks of W lines transposed into scratch.
+void x_lines(const Factors& f, double* u, int n, int k, int j0, int j1, int W) {
+  thread_local std::vector<double> block;
+  for (int jb = j0; jb < j1; jb += W) {
+    const int w = std::min(W, j1 - jb);
+    block.resize(static_cast<std::size_t>(n) * w);
+    const std::size_t base = (static_cast<std::size_t>(k) * n + jb) * n;
+    for (int l = 0; l < w; ++l) {
+      const double* src = u + base + static_cast<std::size_t>(l) * n;
+      for (int m = 0; m < n; ++m) block[static_cast<std::size_t>(m) * w + l] = src[m];
+    }
+    solve_be(f, block.data(), static_cast<std::size_t>(w), w);
+    for (int l = 0; l < w; ++l) {
+      double* dst = u + base + static_cast<std::size_t>(l) * n;
+      for (int m = 0; m < n; ++m) dst[m] = block[static_cast<std::size_t>(m) * w + l];
+    }
+  }
+}
+
+// The engine's lane width for y and z blocks: 32768 / L rounded down to a multiple of 8.
+int engine_lanes(int n) {
+  const int target = 32768 / n;
+  return std::clamp(target - target % 8, 8, std::max(n, 8));
+}
+
+void x_sweep(const LodFactors& fac, double* u, int n, int W) {
+  const int per_row = (n + W - 1) / W;
+  parallel::for_each(static_cast<std::size_t>(n) * per_row, [&](std::size_t b) {
+    const int k = static_cast<int>(b / per_row);
+    const int j0 = static_cast<int>(b % per_row) * W;
+    x_lines(fac.lateral[k], u, n, k, j0, std::min(n, j0 + W), W);
+  });
+}
+
+// y sweep: lanes are W consecutive x cells of depth row k (the engine's layout).
+void y_sweep(const LodFactors& fac, double* u, int n, int W) {
+  const int chunks = (n + W - 1) / W;
+  const std::size_t plane = static_cast<std::size_t>(n) * n;
+  parallel::for_each(static_cast<std::size_t>(n) * chunks, [&](std::size_t b) {
+    const int k = static_cast<int>(b / chunks);
+    const int i0 = static_cast<int>(b % chunks) * W;
+    solve_be(fac.lateral[k], u + k * plane + i0, static_cast<std::size_t>(n), std::min(W, n - i0));
+  });
+}
+
+// z sweep with the engine's layout (lanes: W consecutive x cells of one y row), optionally
+// with a software prefetch `distance` rows ahead.
+void z_sweep(const LodFactors& fac, double* u, int n, int W, int prefetch_distance = 0) {
+  const int chunks = (n + W - 1) / W;
+  const std::size_t plane = static_cast<std::size_t>(n) * n;
+  parallel::for_each(static_cast<std::size_t>(n) * chunks, [&](std::size_t b) {
+    const int j = static_cast<int>(b / chunks);
+    const int i0 = static_cast<int>(b % chunks) * W;
+    double* base = u + static_cast<std::size_t>(j) * n + i0;
+    if (prefetch_distance > 0)
+      solve_be_prefetch(fac.z, base, plane, std::min(W, n - i0), prefetch_distance);
+    else
+      solve_be(fac.z, base, plane, std::min(W, n - i0));
+  });
+}
+
+// z sweep whose lanes are W consecutive cells of the plane (spanning y rows).
+void z_sweep_plane_lanes(const LodFactors& fac, double* u, int n, int W) {
+  const std::size_t plane = static_cast<std::size_t>(n) * n;
+  const std::size_t blocks = (plane + W - 1) / W;
+  parallel::for_each(blocks, [&](std::size_t b) {
+    const std::size_t p0 = b * W;
+    solve_be(fac.z, u + p0, plane, static_cast<int>(std::min<std::size_t>(W, plane - p0)));
+  });
+}
+
+// X then Y on each depth plane while it is cache resident; planes in parallel.
+void fused_xy_sweep(const LodFactors& fac, double* u, int n, int W_x, int W_y) {
+  const std::size_t plane = static_cast<std::size_t>(n) * n;
+  parallel::for_each(static_cast<std::size_t>(n), [&](std::size_t k) {
+    const Factors& f = fac.lateral[k];
+    x_lines(f, u, n, static_cast<int>(k), 0, n, W_x);
+    for (int i0 = 0; i0 < n; i0 += W_y)
+      solve_be(f, u + k * plane + i0, static_cast<std::size_t>(n), std::min(W_y, n - i0));
+  });
+}
+
+std::vector<double> initial_field(int n) {
+  std::vector<double> profile(n);
+  for (int i = 0; i < n; ++i) profile[i] = std::cos(std::numbers::pi * (i + 0.5) / n);
+  std::vector<double> u(static_cast<std::size_t>(n) * n * n);
+  for (int k = 0; k < n; ++k)
+    for (int j = 0; j < n; ++j)
+      for (int i = 0; i < n; ++i)
+        u[(static_cast<std::size_t>(k) * n + j) * n + i] =
+            1.0 + 0.5 * profile[i] * profile[j] * profile[k];
+  return u;
+}
+
+// The engine's result of `steps` backward-Euler LOD steps, for checking the variants.
+std::vector<double> engine_reference(int n, int steps) {
+  using namespace skinheal;
+  const Grid grid = Grid::make_3d(n, n, kVoxel_um, Grid::uniform_faces(n, kVoxel_um));
+  FieldSet fields(grid);
+  Transport transport(grid);
+  const int f = fields.add(FieldInfo{.name = std::string("u")}, 0.0);
+  transport.set_diffusion(f, Diffusivity::by_depth(depth_profile(n)));
+  const std::vector<double> u0 = initial_field(n);
+  std::copy(u0.begin(), u0.end(), fields.view(f).data);
+  for (int s = 0; s < steps; ++s)
+    transport.step(fields, kStep_s, TransportScheme::lod_backward_euler);
+  return {fields.view(f).data, fields.view(f).data + fields.view(f).size};
+}
+
+using Step = std::function<void(const LodFactors&, double*, int)>;
+
+void run_variant(benchmark::State& state, int n, int threads, const Step& step,
+                 double passes_over_field, bool full_step) {
+  const LodFactors fac(n, kStep_s);
+  std::vector<double> u = initial_field(n);
+  parallel::set_num_threads(threads);
+  if (full_step) {  // same arithmetic as the engine: must agree to round-off
+    step(fac, u.data(), n);
+    const std::vector<double> ref = engine_reference(n, 1);
+    double err = 0.0;
+    for (std::size_t c = 0; c < u.size(); ++c) err = std::max(err, std::abs(u[c] - ref[c]));
+    if (err > 1e-12) {
+      parallel::set_num_threads(0);
+      state.SkipWithError(
+          ("variant differs from Transport::step by " + std::to_string(err)).c_str());
+      return;
+    }
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    step(fac, u.data(), n);
+    benchmark::ClobberMemory();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  parallel::set_num_threads(0);
+  const double updates = static_cast<double>(u.size()) * static_cast<double>(state.iterations());
+  state.counters["updates_per_s"] = benchmark::Counter(updates, benchmark::Counter::kIsRate);
+  state.counters["achieved_GBps"] = updates * 16.0 * passes_over_field / seconds * 1e-9;
+}
+
+void run_engine(benchmark::State& state, int n, int threads) {
+  using namespace skinheal;
+  const Grid grid = Grid::make_3d(n, n, kVoxel_um, Grid::uniform_faces(n, kVoxel_um));
+  FieldSet fields(grid);
+  Transport transport(grid);
+  const int f = fields.add(FieldInfo{.name = std::string("u")}, 0.0);
+  transport.set_diffusion(f, Diffusivity::by_depth(depth_profile(n)));
+  const std::vector<double> u0 = initial_field(n);
+  std::copy(u0.begin(), u0.end(), fields.view(f).data);
+  parallel::set_num_threads(threads);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    transport.step(fields, kStep_s, TransportScheme::lod_backward_euler);
+    benchmark::ClobberMemory();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  parallel::set_num_threads(0);
+  const double updates =
+      static_cast<double>(grid.num_cells()) * static_cast<double>(state.iterations());
+  state.counters["updates_per_s"] = benchmark::Counter(updates, benchmark::Counter::kIsRate);
+  state.counters["achieved_GBps"] = updates * 48.0 / seconds * 1e-9;
+}
+
+std::string name_of(const char* family, const std::string& variant, int n, int threads) {
+  char buffer[128];
+  std::snprintf(buffer, sizeof buffer, "%s/%s/%d/threads:%d", family, variant.c_str(), n, threads);
+  return buffer;
+}
+
+const bool registered = [] {
+  struct Variant {
+    std::string name;
+    Step step;
+    double passes;
+    bool full_step;
+  };
+  auto lanes = [](int n) { return engine_lanes(n); };
+  const std::vector<Variant> lod = {
+      {"copy",
+       [=](const LodFactors& f, double* u, int n) {
+         x_sweep(f, u, n, std::min(n, 8));
+         y_sweep(f, u, n, lanes(n));
+         z_sweep(f, u, n, lanes(n));
+       },
+       3.0, true},
+      {"fused_xy",
+       [=](const LodFactors& f, double* u, int n) {
+         fused_xy_sweep(f, u, n, std::min(n, 8), n);
+         z_sweep(f, u, n, lanes(n));
+       },
+       2.0, true},
+      {"fused_xy_zpf",
+       [=](const LodFactors& f, double* u, int n) {
+         fused_xy_sweep(f, u, n, std::min(n, 8), n);
+         z_sweep(f, u, n, lanes(n), 4);
+       },
+       2.0, true},
+  };
+  std::vector<Variant> sweeps;
+  for (int W : {4, 8, 16, 32})
+    sweeps.push_back({"x:W" + std::to_string(W),
+                      [=](const LodFactors& f, double* u, int n) { x_sweep(f, u, n, W); }, 1.0,
+                      false});
+  for (int W : {40, 104, 160, 200})
+    sweeps.push_back({"y:W" + std::to_string(W),
+                      [=](const LodFactors& f, double* u, int n) { y_sweep(f, u, n, W); }, 1.0,
+                      false});
+  for (int W : {40, 80, 104, 160, 200})
+    sweeps.push_back({"z:W" + std::to_string(W),
+                      [=](const LodFactors& f, double* u, int n) { z_sweep(f, u, n, W); }, 1.0,
+                      false});
+  for (int d : {2, 4, 8})
+    sweeps.push_back({"z:W160_prefetch" + std::to_string(d),
+                      [=](const LodFactors& f, double* u, int n) { z_sweep(f, u, n, 160, d); }, 1.0,
+                      false});
+  for (int W : {160, 400, 1000})
+    sweeps.push_back(
+        {"z:plane_lanes" + std::to_string(W),
+         [=](const LodFactors& f, double* u, int n) { z_sweep_plane_lanes(f, u, n, W); }, 1.0,
+         false});
+  sweeps.push_back(
+      {"xy_fused",
+       [=](const LodFactors& f, double* u, int n) { fused_xy_sweep(f, u, n, std::min(n, 8), n); },
+       1.0, false});
+
+  for (const int threads : {1, 2}) {
+    for (const int n : {100, 200}) {
+      benchmark::RegisterBenchmark(name_of("BM_KernelLOD", "engine", n, threads).c_str(),
+                                   [=](benchmark::State& state) { run_engine(state, n, threads); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+      for (const Variant& v : lod)
+        benchmark::RegisterBenchmark(name_of("BM_KernelLOD", v.name, n, threads).c_str(),
+                                     [=](benchmark::State& state) {
+                                       run_variant(state, n, threads, v.step, v.passes, true);
+                                     })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+      for (const Variant& v : sweeps)
+        benchmark::RegisterBenchmark(name_of("BM_KernelSweep", v.name, n, threads).c_str(),
+                                     [=](benchmark::State& state) {
+                                       run_variant(state, n, threads, v.step, v.passes, false);
+                                     })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+    }
+  }
+  return true;
+}();
+
+}  // namespace
