@@ -2,6 +2,7 @@
 #include "benchmarks/bandwidth.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <new>
 #include <ostream>
+#include <string>
 
 #include "engine/parallel.hpp"
 
@@ -59,7 +61,40 @@ void update_kernel(double* __restrict a, double s, double t, std::size_t begin, 
 std::mutex g_mutex;
 BandwidthOptions g_options;
 std::map<int, Bandwidth> g_bandwidth;  // by thread count
-std::vector<RooflineCase> g_cases;     // in order of first report
+struct CaseSamples {
+  RooflineCase last;
+  std::vector<double> updates_per_s;  // one per repetition
+};
+std::vector<CaseSamples> g_cases;  // in order of first report
+
+// Order names with their numbers compared as numbers ("/100/" before "/200/").
+bool natural_less(const std::string& a, const std::string& b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) &&
+        std::isdigit(static_cast<unsigned char>(b[j]))) {
+      std::size_t ie = i, je = j;
+      while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
+      while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
+      const unsigned long long x = std::stoull(a.substr(i, ie - i));
+      const unsigned long long y = std::stoull(b.substr(j, je - j));
+      if (x != y) return x < y;
+      i = ie;
+      j = je;
+      continue;
+    }
+    if (a[i] != b[j]) return a[i] < b[j];
+    ++i;
+    ++j;
+  }
+  return a.size() - i < b.size() - j;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 
 }  // namespace
 
@@ -136,13 +171,16 @@ std::vector<Bandwidth> measured_bandwidths() {
 
 void record_case(const RooflineCase& result) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  for (RooflineCase& c : g_cases) {
-    if (c.name == result.name) {
-      c = result;
-      return;
-    }
+  for (CaseSamples& c : g_cases) {
+    if (c.last.name != result.name) continue;
+    if (result.iterations > c.last.iterations)  // still sizing: replaces the smaller trial
+      c.updates_per_s.back() = result.updates_per_s;
+    else  // a further repetition
+      c.updates_per_s.push_back(result.updates_per_s);
+    c.last = result;
+    return;
   }
-  g_cases.push_back(result);
+  g_cases.push_back({result, {result.updates_per_s}});
 }
 
 void print_roofline_summary(std::ostream& out) {
@@ -159,22 +197,27 @@ void print_roofline_summary(std::ostream& out) {
                   bw.triad_GBps, bw.update_GBps);
     out << line;
   }
-  std::vector<RooflineCase> cases;
+  std::vector<CaseSamples> cases;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     cases = g_cases;
   }
   if (cases.empty()) return;
-  out << "\nRoofline (fraction = updates/s x bytes/update / bandwidth at the same thread count):\n";
-  std::snprintf(line, sizeof line, "  %-42s %8s %12s %8s %9s %10s %11s\n", "case", "threads",
-                "G updates/s", "B/update", "GB/s", "of triad", "of update");
+  std::stable_sort(cases.begin(), cases.end(), [](const CaseSamples& a, const CaseSamples& b) {
+    return natural_less(a.last.name, b.last.name);
+  });
+  out << "\nRoofline (fraction = updates/s x bytes/update / bandwidth at the same thread count;\n"
+         "median over repetitions):\n";
+  std::snprintf(line, sizeof line, "  %-42s %4s %7s %12s %8s %9s %9s %10s\n", "case", "reps",
+                "threads", "G updates/s", "B/update", "GB/s", "of triad", "of update");
   out << line;
-  for (const RooflineCase& c : cases) {
-    const Bandwidth& bw = bandwidth(c.threads);
-    const double GBps = c.updates_per_s * c.bytes_per_update * 1e-9;
-    std::snprintf(line, sizeof line, "  %-42s %8d %12.4f %8.0f %9.2f %10.3f %11.3f\n",
-                  c.name.c_str(), c.threads, c.updates_per_s * 1e-9, c.bytes_per_update, GBps,
-                  GBps / bw.triad_GBps, GBps / bw.update_GBps);
+  for (const CaseSamples& c : cases) {
+    const Bandwidth& bw = bandwidth(c.last.threads);
+    const double ups = median(c.updates_per_s);
+    const double GBps = ups * c.last.bytes_per_update * 1e-9;
+    std::snprintf(line, sizeof line, "  %-42s %4zu %7d %12.4f %8.0f %9.2f %9.3f %10.3f\n",
+                  c.last.name.c_str(), c.updates_per_s.size(), c.last.threads, ups * 1e-9,
+                  c.last.bytes_per_update, GBps, GBps / bw.triad_GBps, GBps / bw.update_GBps);
     out << line;
   }
 }

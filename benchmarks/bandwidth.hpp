@@ -60,12 +60,16 @@ struct RooflineCase {
   int threads = 1;                ///< engine (OpenMP) threads
   double updates_per_s = 0.0;     ///< voxel-species updates per second
   double bytes_per_update = 0.0;  ///< memory traffic model of the scheme, STREAM counting
+  long long iterations = 0;       ///< Google Benchmark iterations of this call
 };
 
-/// Record (or replace, by name) a case's result; the last call for a name wins, which is the
-/// run Google Benchmark reports.
+/// Record one call of a case. Google Benchmark calls a case with growing iteration counts
+/// while it sizes the run, then once per further repetition with the same count; so a call
+/// with more iterations than the previous one of its case replaces it, and any other call is a
+/// new repetition. What is kept is what Google Benchmark reports.
 void record_case(const RooflineCase& result);
-/// Print the bandwidth table and one roofline line per recorded case.
+/// Print the bandwidth table and one roofline line per recorded case (the median over
+/// repetitions, and their number).
 void print_roofline_summary(std::ostream& out);
 
 }  // namespace skinheal::bench

@@ -10,9 +10,10 @@
 //       X(h/2) Y(h/2) Z(h) Y(h/2) X(h/2), θ = 1/2, with the positivity guard. 5 sweeps
 //       (80 B) + the guard's copy of the field (read 8 + write 8 B) + its two max passes
 //       (8 + 8 B): 112 bytes per update, STREAM counting (no write-allocate).
-//   BM_LineSweep3D/<axis>/<n>/threads:<t>
-//       one backward-Euler sweep along one axis (Transport::sweep), 16 bytes per update:
-//       the per-axis breakdown of BM_Diffusion3D.
+//   BM_LineSweep3D/<axis>/<n>/<be|cn>/threads:<t>
+//       one sweep along one axis (Transport::sweep), backward Euler (be, θ = 1) or
+//       Crank–Nicolson (cn, θ = 1/2), 16 bytes per update: the per-axis breakdown of
+//       BM_Diffusion3D (be) and BM_DiffusionSymmetric3D (cn).
 // Setup shared by all: skin-like diffusivity by depth (stratum corneum 0.01 µm²/s in the top
 // two rows, 3.3 µm²/s below, a small solute in the viable epidermis and dermis), no-flux on
 // every face, dt = 60 s (D·dt/dx² ≈ 2: far above the explicit limit), smooth positive data.
@@ -23,6 +24,7 @@
 // this run by bandwidth.cpp), and for the symmetric scheme monotone_fallbacks per step.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -96,7 +98,8 @@ void set_counters(benchmark::State& state, const std::string& name, int threads,
   state.counters["bytes_per_update"] = bytes_per_update;
   state.counters["roofline_fraction"] =
       updates_per_s * bytes_per_update * 1e-9 / std::max(bw.triad_GBps, 1e-30);
-  skinheal::bench::record_case({name, threads, updates_per_s, bytes_per_update});
+  skinheal::bench::record_case(
+      {name, threads, updates_per_s, bytes_per_update, static_cast<long long>(state.iterations())});
 }
 
 // One full implicit diffusion step per iteration.
@@ -121,14 +124,17 @@ void diffusion_step(benchmark::State& state, const std::string& name, int n, int
         benchmark::Counter(static_cast<double>(fallbacks), benchmark::Counter::kAvgIterations);
 }
 
-// One backward-Euler sweep along one axis per iteration.
-void line_sweep(benchmark::State& state, const std::string& name, Axis axis, int n, int threads) {
+// One sweep along one axis per iteration: backward Euler (θ = 1, h as in the LOD step) or
+// Crank–Nicolson (θ = 1/2, h as the symmetric step uses it: h/2 laterally, h in depth).
+void line_sweep(benchmark::State& state, const std::string& name, Axis axis, int n, double theta,
+                int threads) {
   skinheal::bench::bandwidth(threads);
   DiffusionSetup setup(n, 1);
+  const double h = theta == 1.0 || axis == Axis::z ? kStep_s : 0.5 * kStep_s;
   skinheal::parallel::set_num_threads(threads);
   const auto t0 = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    setup.transport.sweep(setup.fields, 0, axis, kStep_s, 1.0);
+    setup.transport.sweep(setup.fields, 0, axis, h, theta);
     benchmark::ClobberMemory();
   }
   const double seconds =
@@ -172,16 +178,18 @@ const bool registered = [] {
   for (const Axis axis : {Axis::x, Axis::y, Axis::z}) {
     const char* axis_name = axis == Axis::x ? "x" : axis == Axis::y ? "y" : "z";
     for (const int n : {100, 200}) {
-      for (const int threads : {1, 2}) {
-        char buffer[96];
-        std::snprintf(buffer, sizeof buffer, "BM_LineSweep3D/%s/%d/threads:%d", axis_name, n,
-                      threads);
-        const std::string name = buffer;
-        benchmark::RegisterBenchmark(
-            name.c_str(),
-            [=](benchmark::State& state) { line_sweep(state, name, axis, n, threads); })
-            ->UseRealTime()
-            ->Unit(benchmark::kMillisecond);
+      for (const double theta : {1.0, 0.5}) {
+        for (const int threads : {1, 2}) {
+          char buffer[96];
+          std::snprintf(buffer, sizeof buffer, "BM_LineSweep3D/%s/%d/%s/threads:%d", axis_name, n,
+                        theta == 1.0 ? "be" : "cn", threads);
+          const std::string name = buffer;
+          benchmark::RegisterBenchmark(
+              name.c_str(),
+              [=](benchmark::State& state) { line_sweep(state, name, axis, n, theta, threads); })
+              ->UseRealTime()
+              ->Unit(benchmark::kMillisecond);
+        }
       }
     }
   }

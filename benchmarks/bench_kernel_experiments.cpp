@@ -4,15 +4,31 @@
 // θ = 1) on one n³ field; every variant is checked against Transport::step before it is timed
 // (the reordered variants do the same arithmetic per line, so they agree bitwise).
 //
-//   BM_KernelLOD/engine/<n>/threads:<t>       Transport::step(lod_backward_euler), reference
-//   BM_KernelLOD/copy/<n>/threads:<t>         the engine's three sweeps, copied: X, Y, Z
-//   BM_KernelLOD/fused_xy/<n>/threads:<t>     X and Y sweeps of one depth plane back to back
-//                                             while the plane is in L2, then Z: 32 B/update
-//   BM_KernelLOD/fused_xy_zpf/<n>/threads:<t> fused_xy with a software-prefetched Z sweep
-//   BM_KernelSweep/<axis>:<variant>/<n>/threads:<t>  one sweep; variants vary the number of
-//                                             lanes W per block and prefetching
+//   BM_KernelLOD/<variant>/<n>/threads:<t>: one whole LOD step (X, Y, Z sweeps)
+//     engine                         Transport::step(lod_backward_euler), the reference
+//     copy                           the engine's three sweeps, copied (x: 16 lanes transposed
+//                                    into a scratch block; y, z: 32768/n lanes in place)
+//     x_interleaved                  x lines solved in place as 4 interleaved scalar
+//                                    recurrences (no transposition), next 4 lines prefetched
+//     fused_xy                       X and Y of one depth plane back to back while the plane
+//                                    is in L2 (one pass over memory fewer: 32 B/update)
+//     fused_xy_interleaved           fused_xy with the interleaved x lines
+//     fused_xy_interleaved_zoverlap  + z sweep prefetching its next block into L2 during the
+//                                    back substitution of the current one
+//   BM_KernelSweep/<axis>:<variant>/<n>/threads:<t>: one sweep (16 B/update)
+//     x:W<w>            transposed blocks of w lines (the engine: w = 16)
+//     x:avx2_W<w>       the same, transposing in 4 x 4 AVX2 register tiles
+//     x:interleave<J>[_prefetch]  J interleaved in-place scalar recurrences
+//     y:W<w>, z:W<w>    w lanes per block (the engine: 32768/n rounded down to 8)
+//     z:W<w>_prefetch<d>  prefetch d rows ahead inside a block
+//     z:plane_lanes<w>  lanes spanning y rows of a plane
+//     y/z:W<w>_overlap  prefetch the next block during back substitution
+//     xy_fused          the X and Y part of fused_xy_interleaved
+//   BM_KernelGuard/<engine|fused>/<n>/threads:<t>: the symmetric scheme's positivity guard
+//     alone (engine: serial copy + two max passes; fused: parallel copy taking max |u| + one
+//     min pass)
 // Counters: updates_per_s (n³ per step or sweep) and achieved_GBps at the traffic the variant
-// needs (16 B per update per pass over the field).
+// needs (16 B per update per pass over the field). Findings: benchmarks/README.md.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -20,10 +36,15 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <numbers>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include "engine/detail/thomas.hpp"
 #include "engine/fields.hpp"
@@ -160,6 +181,210 @@ void x_lines(const Factors& f, double* u, int n, int k, int j0, int j1, int W) {
   }
 }
 
+// x lines [j0, j0 + J) of depth row k solved in place, no scratch block: positions m in the
+// outer loop, the J lines in the inner (stride n), each line's previous value in a register.
+// Scalar code, but J independent recurrences in flight hide the FMA latency.
+// With `prefetch_next`, the forward pass also prefetches the next J lines (contiguous, J·n
+// values), J·8 bytes per position, so DRAM streams while this group computes.
+template <int J, bool prefetch_next = false>
+void x_lines_interleaved(const Factors& f, double* u, int n, int k, int j0) {
+  double* base = u + (static_cast<std::size_t>(k) * n + j0) * n;
+  const double* next = base + static_cast<std::size_t>(J) * n;
+  double prev[J];
+  const double i0 = f.inv[0];
+  for (int l = 0; l < J; ++l) prev[l] = base[l * n] = (base[l * n] + 0.0) * i0;
+  for (int m = 1; m < n; ++m) {
+    if constexpr (prefetch_next) {
+      if constexpr (J >= 8) {
+        for (int q = 0; q < J; q += 8) __builtin_prefetch(next + m * J + q, 1, 3);
+      } else {
+        if ((m * J) % 8 == 0) __builtin_prefetch(next + m * J, 1, 3);
+      }
+    }
+    const double am = f.a[m], im = f.inv[m];
+    for (int l = 0; l < J; ++l) {
+      const double v = (base[l * n + m] + 0.0 - am * prev[l]) * im;
+      base[l * n + m] = v;
+      prev[l] = v;
+    }
+  }
+  for (int l = 0; l < J; ++l) prev[l] = base[l * n + n - 1];
+  for (int m = n - 2; m >= 0; --m) {
+    const double cpm = f.cp[m];
+    for (int l = 0; l < J; ++l) {
+      const double v = base[l * n + m] - cpm * prev[l];
+      base[l * n + m] = v;
+      prev[l] = v;
+    }
+  }
+}
+
+// x_lines_interleaved<J, true> with the forward step rewritten as
+//   x_m = im·u_m − (am·im)·x_{m−1}
+// so the loop-carried chain is one FMA instead of an FMA and a multiply (rounds differently
+// from the engine, so not checked bitwise).
+template <int J>
+void x_lines_prescaled(const Factors& f, const std::vector<double>& a_scaled, double* u, int n,
+                       int k, int j0) {
+  double* base = u + (static_cast<std::size_t>(k) * n + j0) * n;
+  const double* next = base + static_cast<std::size_t>(J) * n;
+  double prev[J];
+  const double i0 = f.inv[0];
+  for (int l = 0; l < J; ++l) prev[l] = base[l * n] = base[l * n] * i0;
+  for (int m = 1; m < n; ++m) {
+    if ((m * J) % 8 == 0) __builtin_prefetch(next + m * J, 1, 3);
+    const double as = a_scaled[m], im = f.inv[m];
+    for (int l = 0; l < J; ++l) {
+      const double v = base[l * n + m] * im - as * prev[l];
+      base[l * n + m] = v;
+      prev[l] = v;
+    }
+  }
+  for (int l = 0; l < J; ++l) prev[l] = base[l * n + n - 1];
+  for (int m = n - 2; m >= 0; --m) {
+    const double cpm = f.cp[m];
+    for (int l = 0; l < J; ++l) {
+      const double v = base[l * n + m] - cpm * prev[l];
+      base[l * n + m] = v;
+      prev[l] = v;
+    }
+  }
+}
+
+void x_sweep_prescaled(const LodFactors& fac, double* u, int n) {
+  parallel::for_each(static_cast<std::size_t>(n), [&](std::size_t kk) {
+    const int k = static_cast<int>(kk);
+    const Factors& f = fac.lateral[k];
+    thread_local std::vector<double> a_scaled;
+    a_scaled.resize(n);
+    for (int m = 0; m < n; ++m) a_scaled[m] = f.a[m] * f.inv[m];
+    for (int j = 0; j < n; j += 4) x_lines_prescaled<4>(f, a_scaled, u, n, k, j);
+  });
+}
+
+template <int J, bool prefetch_next = false>
+void x_sweep_interleaved(const LodFactors& fac, double* u, int n) {
+  parallel::for_each(static_cast<std::size_t>(n), [&](std::size_t kk) {
+    const int k = static_cast<int>(kk);
+    int j = 0;
+    for (; j + J <= n; j += J) x_lines_interleaved<J, prefetch_next>(fac.lateral[k], u, n, k, j);
+    for (; j + 4 <= n; j += 4) x_lines_interleaved<4>(fac.lateral[k], u, n, k, j);
+    for (; j < n; ++j) x_lines_interleaved<1>(fac.lateral[k], u, n, k, j);
+  });
+}
+
+#ifdef __AVX2__
+// In-register 4 x 4 transpose of doubles.
+inline void transpose4(__m256d& r0, __m256d& r1, __m256d& r2, __m256d& r3) {
+  const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+  const __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+  r0 = _mm256_permute2f128_pd(t0, t2, 0x20);
+  r1 = _mm256_permute2f128_pd(t1, t3, 0x20);
+  r2 = _mm256_permute2f128_pd(t0, t2, 0x31);
+  r3 = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+// The engine's x sweep (blocks of w lines, lanes contiguous in a scratch block) with the
+// transposition done in 4 x 4 register tiles. w and n multiples of 4.
+void x_lines_avx2(const Factors& f, double* u, int n, int k, int j0, int w) {
+  thread_local std::vector<double> block;
+  block.resize(static_cast<std::size_t>(n) * w);
+  double* blk = block.data();
+  double* base = u + (static_cast<std::size_t>(k) * n + j0) * n;
+  for (int l0 = 0; l0 < w; l0 += 4) {
+    double* s0 = base + static_cast<std::size_t>(l0) * n;
+    for (int m0 = 0; m0 < n; m0 += 4) {
+      __m256d r0 = _mm256_loadu_pd(s0 + m0), r1 = _mm256_loadu_pd(s0 + n + m0);
+      __m256d r2 = _mm256_loadu_pd(s0 + 2 * n + m0), r3 = _mm256_loadu_pd(s0 + 3 * n + m0);
+      transpose4(r0, r1, r2, r3);
+      _mm256_storeu_pd(blk + (m0 + 0) * w + l0, r0);
+      _mm256_storeu_pd(blk + (m0 + 1) * w + l0, r1);
+      _mm256_storeu_pd(blk + (m0 + 2) * w + l0, r2);
+      _mm256_storeu_pd(blk + (m0 + 3) * w + l0, r3);
+    }
+  }
+  solve_be(f, blk, static_cast<std::size_t>(w), w);
+  for (int l0 = 0; l0 < w; l0 += 4) {
+    double* d0 = base + static_cast<std::size_t>(l0) * n;
+    for (int m0 = 0; m0 < n; m0 += 4) {
+      __m256d r0 = _mm256_loadu_pd(blk + (m0 + 0) * w + l0);
+      __m256d r1 = _mm256_loadu_pd(blk + (m0 + 1) * w + l0);
+      __m256d r2 = _mm256_loadu_pd(blk + (m0 + 2) * w + l0);
+      __m256d r3 = _mm256_loadu_pd(blk + (m0 + 3) * w + l0);
+      transpose4(r0, r1, r2, r3);
+      _mm256_storeu_pd(d0 + m0, r0);
+      _mm256_storeu_pd(d0 + n + m0, r1);
+      _mm256_storeu_pd(d0 + 2 * n + m0, r2);
+      _mm256_storeu_pd(d0 + 3 * n + m0, r3);
+    }
+  }
+}
+
+void x_sweep_avx2(const LodFactors& fac, double* u, int n, int W) {
+  const int per_row = (n + W - 1) / W;
+  parallel::for_each(static_cast<std::size_t>(n) * per_row, [&](std::size_t b) {
+    const int k = static_cast<int>(b / per_row);
+    const int j0 = static_cast<int>(b % per_row) * W;
+    x_lines_avx2(fac.lateral[k], u, n, k, j0, std::min(W, n - j0));
+  });
+}
+#endif
+
+// solve_be that, during its back substitution (which runs from cache), prefetches the next
+// block's rows into L2, so DRAM streams while this block computes.
+inline void solve_be_overlap(const Factors& f, double* base, std::size_t ld, int W,
+                             const double* next, int next_W) {
+  const int L = static_cast<int>(f.inv.size());
+  {
+    double* __restrict x0 = base;
+    const double i0 = f.inv[0];
+#pragma GCC ivdep
+    for (int l = 0; l < W; ++l) x0[l] = (x0[l] + 0.0) * i0;
+  }
+  for (int m = 1; m < L; ++m) {
+    double* __restrict xm = base + static_cast<std::size_t>(m) * ld;
+    const double* __restrict xp = base + static_cast<std::size_t>(m - 1) * ld;
+    const double am = f.a[m], im = f.inv[m];
+#pragma GCC ivdep
+    for (int l = 0; l < W; ++l) xm[l] = (xm[l] + 0.0 - am * xp[l]) * im;
+  }
+  for (int m = L - 2; m >= 0; --m) {
+    if (next) {
+      const double* row = next + static_cast<std::size_t>(m + 1) * ld;
+      for (int l = 0; l < next_W; l += 8) __builtin_prefetch(row + l, 1, 2);
+    }
+    double* __restrict xm = base + static_cast<std::size_t>(m) * ld;
+    const double* __restrict xn = base + static_cast<std::size_t>(m + 1) * ld;
+    const double cpm = f.cp[m];
+#pragma GCC ivdep
+    for (int l = 0; l < W; ++l) xm[l] -= cpm * xn[l];
+  }
+  if (next)
+    for (int l = 0; l < next_W; l += 8) __builtin_prefetch(next + l, 1, 2);
+}
+
+// y or z sweep (engine layout) with the next block prefetched during back substitution.
+// Blocks are handed out statically, so block b + 1 is normally the same thread's next one.
+void yz_sweep_overlap(const LodFactors& fac, double* u, int n, int W, bool z_axis) {
+  const int chunks = (n + W - 1) / W;
+  const std::size_t plane = static_cast<std::size_t>(n) * n;
+  const std::size_t blocks = static_cast<std::size_t>(n) * chunks;
+  auto base_of = [&](std::size_t b) {
+    const std::size_t o = b / chunks, i0 = (b % chunks) * W;
+    return u + (z_axis ? o * n : o * plane) + i0;
+  };
+  auto width_of = [&](std::size_t b) {
+    return std::min<int>(W, n - static_cast<int>(b % chunks) * W);
+  };
+  parallel::for_each(blocks, [&](std::size_t b) {
+    const Factors& f = z_axis ? fac.z : fac.lateral[b / chunks];
+    const std::size_t ld = z_axis ? plane : static_cast<std::size_t>(n);
+    const bool has_next = b + 1 < blocks;
+    solve_be_overlap(f, base_of(b), ld, width_of(b), has_next ? base_of(b + 1) : nullptr,
+                     has_next ? width_of(b + 1) : 0);
+  });
+}
+
 // The engine's lane width for y and z blocks: 32768 / L rounded down to a multiple of 8.
 int engine_lanes(int n) {
   const int target = 32768 / n;
@@ -217,7 +442,13 @@ void fused_xy_sweep(const LodFactors& fac, double* u, int n, int W_x, int W_y) {
   const std::size_t plane = static_cast<std::size_t>(n) * n;
   parallel::for_each(static_cast<std::size_t>(n), [&](std::size_t k) {
     const Factors& f = fac.lateral[k];
-    x_lines(f, u, n, static_cast<int>(k), 0, n, W_x);
+    if (W_x > 0) {
+      x_lines(f, u, n, static_cast<int>(k), 0, n, W_x);
+    } else {  // interleaved, no transposition
+      int j = 0;
+      for (; j + 4 <= n; j += 4) x_lines_interleaved<4, true>(f, u, n, static_cast<int>(k), j);
+      for (; j < n; ++j) x_lines_interleaved<1>(f, u, n, static_cast<int>(k), j);
+    }
     for (int i0 = 0; i0 < n; i0 += W_y)
       solve_be(f, u + k * plane + i0, static_cast<std::size_t>(n), std::min(W_y, n - i0));
   });
@@ -306,6 +537,62 @@ void run_engine(benchmark::State& state, int n, int threads) {
   state.counters["achieved_GBps"] = updates * 48.0 / seconds * 1e-9;
 }
 
+// The positivity guard of Transport::step(symmetric_cn) around one field, without the
+// sweeps: the engine's version (a serial copy, then two parallel max passes) and a fused one
+// (a parallel copy that also takes max |u|, then one min pass). Returns the guard's verdict.
+bool guard_engine(std::vector<double>& saved, const double* u, std::size_t size) {
+  saved.assign(u, u + size);
+  const double scale = parallel::max(size, [&](std::size_t b, std::size_t e) {
+    double m = 0.0;
+    for (std::size_t i = b; i < e; ++i) m = std::max(m, std::abs(saved[i]));
+    return m;
+  });
+  const double lowest = -parallel::max(size, [&](std::size_t b, std::size_t e) {
+    double m = -std::numeric_limits<double>::infinity();
+    for (std::size_t i = b; i < e; ++i) m = std::max(m, -u[i]);
+    return m;
+  });
+  return lowest < -1e-12 * std::max(scale, 1e-300);
+}
+
+bool guard_fused(std::vector<double>& saved, const double* u, std::size_t size) {
+  saved.resize(size);
+  double* out = saved.data();
+  // Fixed chunks, so the result does not depend on the thread count.
+  const double scale = parallel::max(size, [&](std::size_t b, std::size_t e) {
+    double m = 0.0;
+    for (std::size_t i = b; i < e; ++i) {
+      out[i] = u[i];
+      const double a = std::abs(u[i]);
+      m = a > m ? a : m;
+    }
+    return m;
+  });
+  const double lowest = -parallel::max(size, [&](std::size_t b, std::size_t e) {
+    double m = -std::numeric_limits<double>::infinity();
+    for (std::size_t i = b; i < e; ++i) m = -u[i] > m ? -u[i] : m;
+    return m;
+  });
+  return lowest < -1e-12 * std::max(scale, 1e-300);
+}
+
+void run_guard(benchmark::State& state, int n, int threads, bool fused) {
+  const std::vector<double> u = initial_field(n);
+  std::vector<double> saved;
+  parallel::set_num_threads(threads);
+  bool redo = false;
+  for (auto _ : state) {
+    redo |=
+        fused ? guard_fused(saved, u.data(), u.size()) : guard_engine(saved, u.data(), u.size());
+    benchmark::ClobberMemory();
+  }
+  parallel::set_num_threads(0);
+  if (redo) state.SkipWithError("guard fired on positive data");
+  state.counters["updates_per_s"] =
+      benchmark::Counter(static_cast<double>(u.size()) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+}
+
 std::string name_of(const char* family, const std::string& variant, int n, int threads) {
   char buffer[128];
   std::snprintf(buffer, sizeof buffer, "%s/%s/%d/threads:%d", family, variant.c_str(), n, threads);
@@ -321,23 +608,36 @@ const bool registered = [] {
   };
   auto lanes = [](int n) { return engine_lanes(n); };
   const std::vector<Variant> lod = {
-      {"copy",
+      {"copy",  // the engine's sweeps as of 2026-11-22 (x: 16 lanes, transposed)
        [=](const LodFactors& f, double* u, int n) {
-         x_sweep(f, u, n, std::min(n, 8));
+         x_sweep(f, u, n, std::min(n, 16));
          y_sweep(f, u, n, lanes(n));
          z_sweep(f, u, n, lanes(n));
        },
        3.0, true},
-      {"fused_xy",
+      {"x_interleaved",  // x lines solved in place, 8 interleaved scalar recurrences
        [=](const LodFactors& f, double* u, int n) {
-         fused_xy_sweep(f, u, n, std::min(n, 8), n);
+         x_sweep_interleaved<4, true>(f, u, n);
+         y_sweep(f, u, n, lanes(n));
+         z_sweep(f, u, n, lanes(n));
+       },
+       3.0, true},
+      {"fused_xy",  // + X and Y of a plane back to back (transposed x, 16 lanes)
+       [=](const LodFactors& f, double* u, int n) {
+         fused_xy_sweep(f, u, n, std::min(n, 16), n);
          z_sweep(f, u, n, lanes(n));
        },
        2.0, true},
-      {"fused_xy_zpf",
+      {"fused_xy_interleaved",  // X (interleaved) and Y of a plane back to back
        [=](const LodFactors& f, double* u, int n) {
-         fused_xy_sweep(f, u, n, std::min(n, 8), n);
-         z_sweep(f, u, n, lanes(n), 4);
+         fused_xy_sweep(f, u, n, 0, n);
+         z_sweep(f, u, n, lanes(n));
+       },
+       2.0, true},
+      {"fused_xy_interleaved_zoverlap",  // + next z block prefetched during back substitution
+       [=](const LodFactors& f, double* u, int n) {
+         fused_xy_sweep(f, u, n, 0, n);
+         yz_sweep_overlap(f, u, n, lanes(n), true);
        },
        2.0, true},
   };
@@ -363,10 +663,45 @@ const bool registered = [] {
         {"z:plane_lanes" + std::to_string(W),
          [=](const LodFactors& f, double* u, int n) { z_sweep_plane_lanes(f, u, n, W); }, 1.0,
          false});
+  sweeps.push_back({"x:interleave4",
+                    [](const LodFactors& f, double* u, int n) { x_sweep_interleaved<4>(f, u, n); },
+                    1.0, false});
+  sweeps.push_back({"x:interleave8",
+                    [](const LodFactors& f, double* u, int n) { x_sweep_interleaved<8>(f, u, n); },
+                    1.0, false});
   sweeps.push_back(
-      {"xy_fused",
-       [=](const LodFactors& f, double* u, int n) { fused_xy_sweep(f, u, n, std::min(n, 8), n); },
-       1.0, false});
+      {"x:interleave4_prefetch",
+       [](const LodFactors& f, double* u, int n) { x_sweep_interleaved<4, true>(f, u, n); }, 1.0,
+       false});
+  sweeps.push_back(
+      {"x:interleave8_prefetch",
+       [](const LodFactors& f, double* u, int n) { x_sweep_interleaved<8, true>(f, u, n); }, 1.0,
+       false});
+  sweeps.push_back({"x:interleave4_prescaled",
+                    [](const LodFactors& f, double* u, int n) { x_sweep_prescaled(f, u, n); }, 1.0,
+                    false});
+  sweeps.push_back({"x:interleave16",
+                    [](const LodFactors& f, double* u, int n) { x_sweep_interleaved<16>(f, u, n); },
+                    1.0, false});
+#ifdef __AVX2__
+  for (int W : {4, 8, 20})
+    sweeps.push_back({"x:avx2_W" + std::to_string(W),
+                      [=](const LodFactors& f, double* u, int n) { x_sweep_avx2(f, u, n, W); }, 1.0,
+                      false});
+#endif
+  for (int W : {80, 160})
+    sweeps.push_back(
+        {"z:W" + std::to_string(W) + "_overlap",
+         [=](const LodFactors& f, double* u, int n) { yz_sweep_overlap(f, u, n, W, true); }, 1.0,
+         false});
+  for (int W : {100, 200})
+    sweeps.push_back(
+        {"y:W" + std::to_string(W) + "_overlap",
+         [=](const LodFactors& f, double* u, int n) { yz_sweep_overlap(f, u, n, W, false); }, 1.0,
+         false});
+  sweeps.push_back({"xy_fused",
+                    [=](const LodFactors& f, double* u, int n) { fused_xy_sweep(f, u, n, 0, n); },
+                    1.0, false});
 
   for (const int threads : {1, 2}) {
     for (const int n : {100, 200}) {
@@ -379,6 +714,12 @@ const bool registered = [] {
                                      [=](benchmark::State& state) {
                                        run_variant(state, n, threads, v.step, v.passes, true);
                                      })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+      for (const bool fused : {false, true})
+        benchmark::RegisterBenchmark(
+            name_of("BM_KernelGuard", fused ? "fused" : "engine", n, threads).c_str(),
+            [=](benchmark::State& state) { run_guard(state, n, threads, fused); })
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
       for (const Variant& v : sweeps)
