@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
-#include "cli/scenario_loader.hpp"
+#include "models/scenario_file.hpp"
 
 namespace skinheal::cli {
 namespace {
@@ -14,7 +14,7 @@ struct CheckOptions {
 };
 
 int check_command(const CheckOptions& o) {
-  LoadedScenario loaded = load_scenario(o.scenario, o.overrides);
+  models::LoadedScenario loaded = models::load_scenario(o.scenario, o.overrides);
   const Simulation& sim = *loaded.built.simulation;
   std::cout << o.scenario << ": OK — " << loaded.built.description << "\n";
   const double state_bytes = 8.0 * sim.fields().num_fields() * sim.grid().num_cells();

@@ -5,11 +5,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
-#include "cli/scenario_loader.hpp"
 #include "engine/error.hpp"
 #include "engine/input/units.hpp"
 #include "engine/output/hdf5_writer.hpp"
 #include "engine/parallel.hpp"
+#include "models/scenario_file.hpp"
 
 namespace skinheal::cli {
 namespace {
@@ -24,7 +24,7 @@ struct RunOptions {
 int run_command(const RunOptions& o) {
   namespace fs = std::filesystem;
   parallel::set_num_threads(o.threads);
-  LoadedScenario loaded = load_scenario(o.scenario, o.overrides);
+  models::LoadedScenario loaded = models::load_scenario(o.scenario, o.overrides);
   Simulation& sim = *loaded.built.simulation;
 
   if (o.output.size() < 4 || o.output.substr(o.output.size() - 3) != ".h5")

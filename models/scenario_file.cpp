@@ -1,4 +1,4 @@
-#include "cli/scenario_loader.hpp"
+#include "models/scenario_file.hpp"
 
 #include <sstream>
 #include <toml.hpp>
@@ -9,11 +9,8 @@
 #include "models/skin_model.hpp"
 #include "models/skin_scenario.hpp"
 
-namespace skinheal::cli {
+namespace skinheal::models {
 
-namespace {
-
-// Apply "a.b.c=value" overrides to the scenario text; returns the new text.
 std::string apply_overrides(const std::string& text, const std::string& path,
                             const std::vector<std::string>& overrides) {
   if (overrides.empty()) return text;
@@ -60,21 +57,18 @@ std::string apply_overrides(const std::string& text, const std::string& path,
   return out.str();
 }
 
-}  // namespace
+namespace {
 
-LoadedScenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
-  TomlReader reader = TomlReader::from_file(path);
-  if (!overrides.empty())
-    reader = TomlReader::from_string(apply_overrides(reader.text(), path, overrides), path);
+LoadedScenario build(TomlReader reader, const std::string& path) {
   const TomlTable root = reader.root();
   const std::vector<std::string> kinds{"generic", "skin"};
   const std::string kind = root.table("model").get_string("kind");
   LoadedScenario out;
   if (kind == "generic") {
-    out.built = models::build_generic_scenario(root);
+    out.built = build_generic_scenario(root);
   } else if (kind == "skin") {
-    const models::SkinModelConfig config = models::load_skin_scenario(root);
-    out.built.simulation = models::build_skin_model(config);
+    const SkinModelConfig config = load_skin_scenario(root);
+    out.built.simulation = build_skin_model(config);
     out.built.end_time_s = config.end_time_s;
     if (root.has_table("output") && root.table("output").has("snapshots"))
       out.built.snapshot_times_s = root.table("output").get_time_list_s("snapshots");
@@ -93,4 +87,20 @@ LoadedScenario load_scenario(const std::string& path, const std::vector<std::str
   return out;
 }
 
-}  // namespace skinheal::cli
+}  // namespace
+
+LoadedScenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  TomlReader reader = TomlReader::from_file(path);
+  if (!overrides.empty())
+    reader = TomlReader::from_string(apply_overrides(reader.text(), path, overrides), path);
+  return build(std::move(reader), path);
+}
+
+LoadedScenario load_scenario_text(const std::string& text, const std::string& name,
+                                  const std::vector<std::string>& overrides) {
+  return build(TomlReader::from_string(
+                   overrides.empty() ? text : apply_overrides(text, name, overrides), name),
+               name);
+}
+
+}  // namespace skinheal::models
