@@ -5,9 +5,12 @@
 // (the reordered variants do the same arithmetic per line, so they agree bitwise).
 //
 //   BM_KernelLOD/<variant>/<n>/threads:<t>: one whole LOD step (X, Y, Z sweeps)
-//     engine                         Transport::step(lod_backward_euler), the reference
-//     copy                           the engine's three sweeps, copied (x: 16 lanes transposed
-//                                    into a scratch block; y, z: 32768/n lanes in place)
+//     engine                         Transport::step(lod_backward_euler), the reference. Since
+//                                    22:50 UTC 2026-11-22 the engine implements
+//                                    fused_xy_interleaved_zoverlap below.
+//     copy                           the engine's three sweeps as of 21:51 UTC, copied (x: 16
+//                                    lanes transposed into a scratch block; y, z: 32768/n
+//                                    lanes in place): the baseline before the fusion
 //     x_interleaved                  x lines solved in place as 4 interleaved scalar
 //                                    recurrences (no transposition), next 4 lines prefetched
 //     fused_xy                       X and Y of one depth plane back to back while the plane
@@ -25,8 +28,14 @@
 //     y/z:W<w>_overlap  prefetch the next block during back substitution
 //     xy_fused          the X and Y part of fused_xy_interleaved
 //   BM_KernelGuard/<engine|fused>/<n>/threads:<t>: the symmetric scheme's positivity guard
-//     alone (engine: serial copy + two max passes; fused: parallel copy taking max |u| + one
-//     min pass)
+//     alone (engine: the engine's guard as of 21:51 UTC, a serial copy + two max passes;
+//     fused: parallel copy taking max |u| + one min pass)
+//   BM_KernelCN/<variant>/<n>/threads:<t>: one whole symmetric (θ = 1/2) step
+//     engine    Transport::step(symmetric_cn): XY fused per plane, Z, YX fused, the guard's
+//               copy and extrema riding on the first and last pass
+//     unfused   the same step composed of five Transport::sweep calls, with the guard as of
+//               21:51 UTC (a serial copy and three max passes): what fusing XY and the guard
+//               buys
 // Counters: updates_per_s (n³ per step or sweep) and achieved_GBps at the traffic the variant
 // needs (16 B per update per pass over the field). Findings: benchmarks/README.md.
 #include <benchmark/benchmark.h>
@@ -35,6 +44,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <numbers>
@@ -593,6 +603,76 @@ void run_guard(benchmark::State& state, int n, int threads, bool fused) {
                          benchmark::Counter::kIsRate);
 }
 
+// One symmetric step per iteration: the engine's, or the same sweeps called one by one with
+// the guard as it was before the fusion. The two must agree bitwise (the guard never fires
+// on this smooth positive data), which is checked before timing.
+void run_symmetric(benchmark::State& state, int n, int threads, bool unfused) {
+  using namespace skinheal;
+  const Grid grid = Grid::make_3d(n, n, kVoxel_um, Grid::uniform_faces(n, kVoxel_um));
+  FieldSet fields(grid);
+  Transport transport(grid);
+  const int f = fields.add(FieldInfo{.name = std::string("u"), .non_negative = true}, 0.0);
+  transport.set_diffusion(f, Diffusivity::by_depth(depth_profile(n)));
+  const std::vector<double> u0 = initial_field(n);
+  std::copy(u0.begin(), u0.end(), fields.view(f).data);
+  std::vector<double> saved;
+  bool redo = false;
+  auto step = [&] {
+    if (!unfused) {
+      redo |= transport.step(fields, kStep_s, TransportScheme::symmetric_cn).monotone_fallbacks > 0;
+      return;
+    }
+    // Transport::step's guard as of 21:51 UTC: a serial copy, then three max passes.
+    const double h = kStep_s;
+    const FieldView v = fields.view(f);
+    saved.assign(v.data, v.data + v.size);
+    transport.sweep(fields, f, Axis::x, 0.5 * h, 0.5);
+    transport.sweep(fields, f, Axis::y, 0.5 * h, 0.5);
+    transport.sweep(fields, f, Axis::z, h, 0.5);
+    transport.sweep(fields, f, Axis::y, 0.5 * h, 0.5);
+    transport.sweep(fields, f, Axis::x, 0.5 * h, 0.5);
+    auto max_of = [](std::size_t size, auto value) {
+      return parallel::max(size, [&](std::size_t b, std::size_t e) {
+        double m = -std::numeric_limits<double>::infinity();
+        for (std::size_t i = b; i < e; ++i) m = std::max(m, value(i));
+        return m;
+      });
+    };
+    const double upper = max_of(v.size, [&](std::size_t i) { return saved[i]; });
+    const double new_max = max_of(v.size, [&](std::size_t i) { return v.data[i]; });
+    const double new_min = -max_of(v.size, [&](std::size_t i) { return -v.data[i]; });
+    const double slack = 1e-12 * std::max(std::abs(upper), 1e-300);
+    redo |= new_min < -slack || new_max > upper + slack;
+  };
+  parallel::set_num_threads(threads);
+  {  // check: one step of each agrees bitwise
+    FieldSet other(grid);
+    Transport other_transport(grid);
+    const int g = other.add(FieldInfo{.name = std::string("u"), .non_negative = true}, 0.0);
+    other_transport.set_diffusion(g, Diffusivity::by_depth(depth_profile(n)));
+    std::copy(u0.begin(), u0.end(), other.view(g).data);
+    other_transport.step(other, kStep_s, TransportScheme::symmetric_cn);
+    step();
+    if (std::memcmp(other.view(g).data, fields.view(f).data, u0.size() * sizeof(double)) != 0) {
+      parallel::set_num_threads(0);
+      state.SkipWithError("unfused symmetric step differs from Transport::step");
+      return;
+    }
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    step();
+    benchmark::ClobberMemory();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  parallel::set_num_threads(0);
+  if (redo) state.SkipWithError("guard fired on positive data");
+  const double updates = static_cast<double>(u0.size()) * static_cast<double>(state.iterations());
+  state.counters["updates_per_s"] = benchmark::Counter(updates, benchmark::Counter::kIsRate);
+  state.counters["achieved_GBps"] = updates * (unfused ? 112.0 : 56.0) / seconds * 1e-9;
+}
+
 std::string name_of(const char* family, const std::string& variant, int n, int threads) {
   char buffer[128];
   std::snprintf(buffer, sizeof buffer, "%s/%s/%d/threads:%d", family, variant.c_str(), n, threads);
@@ -714,6 +794,12 @@ const bool registered = [] {
                                      [=](benchmark::State& state) {
                                        run_variant(state, n, threads, v.step, v.passes, true);
                                      })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+      for (const bool unfused : {false, true})
+        benchmark::RegisterBenchmark(
+            name_of("BM_KernelCN", unfused ? "unfused" : "engine", n, threads).c_str(),
+            [=](benchmark::State& state) { run_symmetric(state, n, threads, unfused); })
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
       for (const bool fused : {false, true})

@@ -1,10 +1,23 @@
 // Implicit transport by line sweeps. See transport.hpp for the equations.
 //
-// Lines are solved in blocks of W neighbouring lines ("lanes") stored so that the W values at
-// one position m along the lines are contiguous: base[m * ld + l]. For y and z sweeps the
-// lanes are neighbouring x cells, which are contiguous in the field itself, so the solve runs
-// in place; x lines are transposed into a small scratch block first. The Thomas recurrences
-// then run over m with the inner loop over lanes, which the compiler vectorises.
+// General path (per-voxel D or taxis): lines are solved in blocks of W neighbouring lines
+// ("lanes") stored so that the W values at one position m along the lines are contiguous:
+// base[m * ld + l]. For y and z sweeps the lanes are neighbouring x cells, which are
+// contiguous in the field itself, so the solve runs in place; x lines are transposed into a
+// small scratch block first. The Thomas recurrences then run over m with the inner loop over
+// lanes, which the compiler vectorises.
+//
+// Fast path (D uniform or set by depth, no taxis), tuned to the memory bandwidth
+// (benchmarks/README.md):
+//   - x lines are solved in place, 4 interleaved scalar recurrences at a time, each group
+//     prefetching the next (no transposition);
+//   - on 3D grids the x and y lines of one depth plane are solved back to back while the plane
+//     is in cache (one pass over memory for both: LOD moves 32 instead of 48 B per update);
+//   - a z block prefetches the next block during its back substitution;
+//   - the symmetric scheme's positivity guard saves the field in the first pass over each
+//     plane and takes its extrema in the last.
+// Every line sees the same arithmetic on every path ordering, so the results are bitwise
+// identical to separate sweeps, and for any thread count.
 #include "engine/transport.hpp"
 
 #include <algorithm>
@@ -91,6 +104,75 @@ inline double taxis_sensitivity(const TaxisTerm& t, double s_face) {
   if (t.signal_saturation <= 0.0) return t.chi_um2_per_s_per_signal;
   const double q = 1.0 + std::max(0.0, s_face) / t.signal_saturation;
   return t.chi_um2_per_s_per_signal / (q * q);
+}
+
+// x lines solved together by detail::solve_lines_interleaved: 4 independent recurrences hide
+// the FMA latency; 8 measured as fast to 20 % slower, 16 slower, and 8 lines in AVX2 register
+// tiles 8 to 15 % slower (benchmarks/README.md, measured 2026-11-22).
+constexpr int kInterleavedLines = 4;
+// A depth plane up to this size is swept along y as one block right after its x lines, while
+// it is still in cache (L2 is 512 KiB, L3 32 MiB on the benchmark machine); a larger plane is
+// swept in blocks of the usual lane width.
+constexpr std::size_t kFusedPlaneBytes = std::size_t{1} << 20;
+
+// What the positivity guard of Transport::step records during a field's step, per depth
+// plane k: the plane's values before the step (into `saved`) and their maximum, and the
+// extrema after the step. Maxima and minima do not depend on the order of evaluation, so the
+// verdict is the same for any thread count.
+struct GuardRecord {
+  double* saved = nullptr;  // the field's values before the step (num_cells)
+  std::vector<double> saved_max, new_min, new_max;
+  explicit GuardRecord(double* saved_values, int nz)
+      : saved(saved_values), saved_max(nz), new_min(nz), new_max(nz) {}
+};
+
+// Copy n values from src to dst and return their maximum (−∞ if n = 0). Eight running
+// maxima, so the loop vectorises; `x > m ? x : m` skips NaN like std::max(m, x).
+inline double copy_max(const double* __restrict src, double* __restrict dst, std::size_t n) {
+  constexpr int V = 8;
+  double m[V];
+  for (int l = 0; l < V; ++l) m[l] = -std::numeric_limits<double>::infinity();
+  std::size_t i = 0;
+  for (; i + V <= n; i += V)
+    for (int l = 0; l < V; ++l) {
+      const double x = src[i + l];
+      dst[i + l] = x;
+      m[l] = x > m[l] ? x : m[l];
+    }
+  for (; i < n; ++i) {
+    dst[i] = src[i];
+    m[0] = src[i] > m[0] ? src[i] : m[0];
+  }
+  double r = m[0];
+  for (int l = 1; l < V; ++l) r = m[l] > r ? m[l] : r;
+  return r;
+}
+
+// Minimum and maximum of n values (+∞ and −∞ if n = 0), vectorised like copy_max.
+inline void min_max(const double* __restrict v, std::size_t n, double& lowest, double& highest) {
+  constexpr int V = 8;
+  double lo[V], hi[V];
+  for (int l = 0; l < V; ++l) {
+    lo[l] = std::numeric_limits<double>::infinity();
+    hi[l] = -std::numeric_limits<double>::infinity();
+  }
+  std::size_t i = 0;
+  for (; i + V <= n; i += V)
+    for (int l = 0; l < V; ++l) {
+      const double x = v[i + l];
+      lo[l] = x < lo[l] ? x : lo[l];
+      hi[l] = x > hi[l] ? x : hi[l];
+    }
+  for (; i < n; ++i) {
+    lo[0] = v[i] < lo[0] ? v[i] : lo[0];
+    hi[0] = v[i] > hi[0] ? v[i] : hi[0];
+  }
+  lowest = lo[0];
+  highest = hi[0];
+  for (int l = 1; l < V; ++l) {
+    lowest = lo[l] < lowest ? lo[l] : lowest;
+    highest = hi[l] > highest ? hi[l] : highest;
+  }
 }
 
 // How the cells of a block of lines map to the grid.
@@ -229,6 +311,70 @@ struct Transport::Impl {
     return ft.D.kind() != Diffusivity::Kind::per_voxel && ft.taxis.empty();
   }
 
+  // Fast path: factors of the x or y lines of every depth row k. Rows with the same lateral
+  // diffusivity as the row above share its factors (a layered skin has a handful of distinct
+  // rows, so a step factors a few lines instead of nz).
+  struct RowFactors {
+    std::vector<detail::Factors> distinct;
+    std::vector<int> of_row;  // index into distinct, per depth row k
+    const detail::Factors& operator[](std::size_t k) const { return distinct[of_row[k]]; }
+  };
+  RowFactors lateral_factors(const FieldTransport& ft, Axis axis, double h, double theta) const {
+    const int nz = grid->nz();
+    auto D_of_row = [&](int k) {
+      return ft.D.kind() == Diffusivity::Kind::uniform ? ft.D.values()[0] : ft.D.values()[k];
+    };
+    RowFactors fac;
+    fac.of_row.resize(nz);
+    for (int k = 0; k < nz; ++k) {
+      if (k > 0 && D_of_row(k) == D_of_row(k - 1)) {
+        fac.of_row[k] = fac.of_row[k - 1];
+        continue;
+      }
+      Coefficients rows;
+      uniform_rows(ft, axis, k, rows);
+      fac.of_row[k] = static_cast<int>(fac.distinct.size());
+      fac.distinct.push_back(detail::factor(rows, h, theta));
+    }
+    return fac;
+  }
+
+  // Fast path: `count` consecutive x lines starting at `first` (each nx contiguous values),
+  // solved in place in interleaved groups. Each group prefetches the next one if it ends
+  // before `end`.
+  static void x_lines_fast(const detail::Factors& f, double* first, int nx, int count, double h,
+                           double theta, const double* end) {
+    const std::size_t group = static_cast<std::size_t>(kInterleavedLines) * nx;
+    int l = 0;
+    for (; l + kInterleavedLines <= count; l += kInterleavedLines) {
+      double* lines = first + static_cast<std::size_t>(l) * nx;
+      const bool next_fits = static_cast<std::size_t>(end - lines) >= 2 * group;
+      const double* next = next_fits ? lines + group : nullptr;
+      detail::solve_lines_interleaved<kInterleavedLines>(f, lines, h, theta, next);
+    }
+    for (; l < count; ++l)
+      detail::solve_lines_interleaved<1>(f, first + static_cast<std::size_t>(l) * nx, h, theta);
+  }
+
+  // Fast path, 3D: the y lines of one depth plane (lanes: x cells). A plane that fits in
+  // cache is one block (one pass over it while it is resident); a larger one is cut into
+  // blocks of the usual lane width.
+  void y_plane_fast(const detail::Factors& f, double* plane, double h, double theta) const {
+    const int nx = grid->nx(), ny = grid->ny();
+    int W = nx;
+    if (grid->plane_size() * sizeof(double) > kFusedPlaneBytes) W = lane_width(ny, true);
+    for (int i0 = 0; i0 < nx; i0 += W)
+      detail::solve_in_place(f, plane + i0, static_cast<std::size_t>(nx), std::min(W, nx - i0), h,
+                             theta);
+  }
+
+  // Lanes per block of a y or z sweep: 32768 / L on the fast path (a 256 KB block), 2048 / L
+  // on the general path, rounded down to a multiple of 8.
+  int lane_width(int L, bool fast) const {
+    const int lane_target = fast ? 32768 / std::max(L, 1) : 2048 / std::max(L, 1);
+    return std::clamp(lane_target - lane_target % 8, 8, std::max(grid->nx(), 8));
+  }
+
   void sweep(FieldSet& fields, int field, Axis axis, double h, double theta) {
     const Grid& g = *grid;
     if (axis == Axis::y && g.dim() != 3) return;
@@ -243,38 +389,42 @@ struct Transport::Impl {
     if (axis == Axis::z || axis == Axis::y) {
       // Lanes are contiguous x cells; blocks are (outer index, x chunk).
       const int outer = axis == Axis::z ? ny : nz;
-      const int lane_target = fast ? 32768 / std::max(L, 1) : 2048 / std::max(L, 1);
-      const int W = std::clamp(lane_target - lane_target % 8, 8, std::max(nx, 8));
+      const int W = lane_width(L, fast);
       const int chunks = (nx + W - 1) / W;
-      Coefficients rows_z;                 // shared, read-only (z: depends on m only)
-      std::vector<detail::Factors> fac_y;  // y: one per depth row k
+      const std::size_t blocks = static_cast<std::size_t>(outer) * chunks;
+      RowFactors fac_y;       // y: by depth row k
+      detail::Factors fac_z;  // z: depends on m only
       if (fast) {
         if (axis == Axis::z) {
+          Coefficients rows_z;
           uniform_rows(ft, axis, 0, rows_z);
+          fac_z = detail::factor(rows_z, h, theta);
         } else {
-          fac_y.resize(nz);
-          for (int k = 0; k < nz; ++k) {
-            Coefficients rows;
-            uniform_rows(ft, axis, k, rows);
-            fac_y[k] = detail::factor(rows, h, theta);
-          }
+          fac_y = lateral_factors(ft, axis, h, theta);
         }
       }
-      const detail::Factors fac_z =
-          (fast && axis == Axis::z) ? detail::factor(rows_z, h, theta) : detail::Factors{};
+      auto base_cell_of = [&](std::size_t b) {
+        const std::size_t o = b / chunks, i0 = (b % chunks) * W;
+        return axis == Axis::z ? o * nx + i0 : o * g.plane_size() + i0;
+      };
+      auto width_of = [&](std::size_t b) {
+        return std::min(W, nx - static_cast<int>(b % chunks) * W);
+      };
       parallel::for_each(
-          static_cast<std::size_t>(outer) * chunks,
+          blocks,
           [&](std::size_t b) {
-            const int o = static_cast<int>(b / chunks);
-            const int i0 = static_cast<int>(b % chunks) * W;
-            const int w = std::min(W, nx - i0);
-            const std::size_t base_cell = axis == Axis::z
-                                              ? static_cast<std::size_t>(o) * nx + i0
-                                              : static_cast<std::size_t>(o) * g.plane_size() + i0;
+            const std::size_t base_cell = base_cell_of(b);
             double* base = u + base_cell;
-            if (fast) {
-              const detail::Factors& f = axis == Axis::z ? fac_z : fac_y[o];
-              detail::solve_in_place(f, base, geo.stride_m, w, h, theta);
+            const int w = width_of(b);
+            if (fast && axis == Axis::z) {
+              // The static schedule makes block b + 1 this thread's next block (usually):
+              // stream it in while this one back-substitutes from cache.
+              const bool has_next = b + 1 < blocks;
+              detail::solve_in_place(fac_z, base, geo.stride_m, w, h, theta,
+                                     has_next ? u + base_cell_of(b + 1) : nullptr,
+                                     has_next ? width_of(b + 1) : 0);
+            } else if (fast) {
+              detail::solve_in_place(fac_y[b / chunks], base, geo.stride_m, w, h, theta);
             } else {
               thread_local detail::LaneCoefficients rows;
               thread_local detail::LaneScratch scratch;
@@ -286,18 +436,27 @@ struct Transport::Impl {
       return;
     }
 
-    // x lines: line index n = k * ny + j; blocks of W consecutive lines in one depth row.
-    const int W = std::min(ny, 16);  // 16 lanes hide the recurrence latency best (measured 8/16/32)
-    const int per_row = (ny + W - 1) / W;
-    std::vector<detail::Factors> fac_x;
+    // x lines: line index n = k * ny + j.
     if (fast) {
-      fac_x.resize(nz);
-      for (int k = 0; k < nz; ++k) {
-        Coefficients rows;
-        uniform_rows(ft, axis, k, rows);
-        fac_x[k] = detail::factor(rows, h, theta);
-      }
+      // In place, interleaved groups of lines; tasks of up to 32 lines of one depth row.
+      const RowFactors fac_x = lateral_factors(ft, axis, h, theta);
+      constexpr int kLinesPerTask = 8 * kInterleavedLines;
+      const int per_row = (ny + kLinesPerTask - 1) / kLinesPerTask;
+      const double* end = u + g.num_cells();
+      parallel::for_each(
+          static_cast<std::size_t>(nz) * per_row,
+          [&](std::size_t b) {
+            const int k = static_cast<int>(b / per_row);
+            const int j0 = static_cast<int>(b % per_row) * kLinesPerTask;
+            x_lines_fast(fac_x[k], u + (static_cast<std::size_t>(k) * ny + j0) * nx, nx,
+                         std::min(kLinesPerTask, ny - j0), h, theta, end);
+          },
+          g.num_cells());
+      return;
     }
+    // General path: blocks of W consecutive lines in one depth row, transposed into scratch.
+    const int W = std::min(ny, 16);
+    const int per_row = (ny + W - 1) / W;
     parallel::for_each(
         static_cast<std::size_t>(nz) * per_row,
         [&](std::size_t b) {
@@ -312,16 +471,11 @@ struct Transport::Impl {
             const double* src = u + base_cell + static_cast<std::size_t>(l) * nx;
             for (int m = 0; m < L; ++m) block[static_cast<std::size_t>(m) * w + l] = src[m];
           }
-          if (fast) {
-            detail::solve_in_place(fac_x[k], block.data(), static_cast<std::size_t>(w), w, h,
-                                   theta);
-          } else {
-            thread_local detail::LaneCoefficients rows;
-            thread_local detail::LaneScratch scratch;
-            general_rows(ft, fields, axis, base_cell, w, rows);
-            detail::solve_general(rows, block.data(), static_cast<std::size_t>(w), w, h, theta,
-                                  scratch);
-          }
+          thread_local detail::LaneCoefficients rows;
+          thread_local detail::LaneScratch scratch;
+          general_rows(ft, fields, axis, base_cell, w, rows);
+          detail::solve_general(rows, block.data(), static_cast<std::size_t>(w), w, h, theta,
+                                scratch);
           for (int l = 0; l < w; ++l) {
             double* dst = u + base_cell + static_cast<std::size_t>(l) * nx;
             for (int m = 0; m < L; ++m) dst[m] = block[static_cast<std::size_t>(m) * w + l];
@@ -330,19 +484,98 @@ struct Transport::Impl {
         g.num_cells());
   }
 
-  void field_step(FieldSet& fields, int field, double h, double theta, TransportScheme scheme) {
+  // Fast path, 3D: X then Y (or Y then X) of each depth plane back to back, while the plane
+  // is in cache, planes in parallel: one pass over memory instead of two. Every line sees the
+  // same arithmetic as in separate sweeps, so the result is bitwise identical to them.
+  // With `guard`, the first pass saves each plane before sweeping it (saved_max), and the
+  // last one records the plane's extrema after it (new_min, new_max).
+  enum class PlanePass { x_then_y, y_then_x };
+  void xy_fused(const FieldTransport& ft, double* u, double h, double theta, PlanePass order,
+                GuardRecord* guard) {
+    const Grid& g = *grid;
+    const RowFactors fac_x = lateral_factors(ft, Axis::x, h, theta);
+    const RowFactors fac_y = lateral_factors(ft, Axis::y, h, theta);
+    const std::size_t plane_size = g.plane_size();
+    parallel::for_each(
+        static_cast<std::size_t>(g.nz()),
+        [&](std::size_t k) {
+          double* plane = u + k * plane_size;
+          if (guard && order == PlanePass::x_then_y)
+            guard->saved_max[k] = copy_max(plane, guard->saved + k * plane_size, plane_size);
+          // A direction with one cell exchanges nothing (and is skipped, as in sweep()).
+          auto x_lines = [&] {
+            if (g.nx() > 1)
+              x_lines_fast(fac_x[k], plane, g.nx(), g.ny(), h, theta, plane + plane_size);
+          };
+          auto y_lines = [&] {
+            if (g.ny() > 1) y_plane_fast(fac_y[k], plane, h, theta);
+          };
+          if (order == PlanePass::x_then_y) {
+            x_lines();
+            y_lines();
+          } else {
+            y_lines();
+            x_lines();
+          }
+          if (guard && order == PlanePass::y_then_x)
+            min_max(plane, plane_size, guard->new_min[k], guard->new_max[k]);
+        },
+        g.num_cells());
+  }
+
+  // The guard's passes where no sweep can carry them: save the field (and its maximum) plane
+  // by plane before the step, or record the extrema of each plane after it.
+  void guard_save(const double* u, GuardRecord& guard) const {
+    const std::size_t plane_size = grid->plane_size();
+    parallel::for_each(
+        static_cast<std::size_t>(grid->nz()),
+        [&](std::size_t k) {
+          guard.saved_max[k] =
+              copy_max(u + k * plane_size, guard.saved + k * plane_size, plane_size);
+        },
+        grid->num_cells());
+  }
+  void guard_extrema(const double* u, GuardRecord& guard) const {
+    const std::size_t plane_size = grid->plane_size();
+    parallel::for_each(
+        static_cast<std::size_t>(grid->nz()),
+        [&](std::size_t k) {
+          min_max(u + k * plane_size, plane_size, guard.new_min[k], guard.new_max[k]);
+        },
+        grid->num_cells());
+  }
+
+  void field_step(FieldSet& fields, int field, double h, double theta, TransportScheme scheme,
+                  GuardRecord* guard = nullptr) {
     const bool three_d = grid->dim() == 3;
+    const FieldTransport& ft = get(field);
+    double* u = fields.view(field).data;
+    if (three_d && is_uniform_along_lines(ft)) {
+      if (scheme == TransportScheme::lod_backward_euler) {
+        if (guard) guard_save(u, *guard);
+        xy_fused(ft, u, h, 1.0, PlanePass::x_then_y, nullptr);
+        sweep(fields, field, Axis::z, h, 1.0);
+        if (guard) guard_extrema(u, *guard);
+        return;
+      }
+      xy_fused(ft, u, 0.5 * h, theta, PlanePass::x_then_y, guard);
+      sweep(fields, field, Axis::z, h, theta);
+      xy_fused(ft, u, 0.5 * h, theta, PlanePass::y_then_x, guard);
+      return;
+    }
+    if (guard) guard_save(u, *guard);
     if (scheme == TransportScheme::lod_backward_euler) {
       sweep(fields, field, Axis::x, h, 1.0);
       if (three_d) sweep(fields, field, Axis::y, h, 1.0);
       sweep(fields, field, Axis::z, h, 1.0);
-      return;
+    } else {
+      sweep(fields, field, Axis::x, 0.5 * h, theta);
+      if (three_d) sweep(fields, field, Axis::y, 0.5 * h, theta);
+      sweep(fields, field, Axis::z, h, theta);
+      if (three_d) sweep(fields, field, Axis::y, 0.5 * h, theta);
+      sweep(fields, field, Axis::x, 0.5 * h, theta);
     }
-    sweep(fields, field, Axis::x, 0.5 * h, theta);
-    if (three_d) sweep(fields, field, Axis::y, 0.5 * h, theta);
-    sweep(fields, field, Axis::z, h, theta);
-    if (three_d) sweep(fields, field, Axis::y, 0.5 * h, theta);
-    sweep(fields, field, Axis::x, 0.5 * h, theta);
+    if (guard) guard_extrema(u, *guard);
   }
 };
 
@@ -408,36 +641,41 @@ TransportStats Transport::step(FieldSet& fields, double dt_s, TransportScheme sc
   for (const auto& [f, ft] : impl_->fields)
     if (!ft.taxis.empty()) order.push_back(f);
   std::vector<double>& saved = impl_->saved;
+  const Grid& g = *impl_->grid;
   for (int f : order) {
     const bool guard = scheme == TransportScheme::symmetric_cn && fields.info(f).non_negative;
-    FieldView v = fields.view(f);
-    if (guard) saved.assign(v.data, v.data + v.size);
-    impl_->field_step(fields, f, dt_s, 0.5, scheme);
-    if (!guard) continue;
+    if (!guard) {
+      impl_->field_step(fields, f, dt_s, 0.5, scheme);
+      continue;
+    }
     // Transport alone obeys a discrete maximum principle: the result must stay within
     // [min(0, data, boundary values), max(data, boundary values)]. Crank–Nicolson can leave it
-    // on steep data at large steps; backward Euler cannot.
+    // on steep data at large steps; backward Euler cannot. The step itself saves the field
+    // and records the extrema (in its first and last pass over memory where it can).
+    FieldView v = fields.view(f);
+    if (saved.size() != v.size) saved.resize(v.size);
+    GuardRecord record(saved.data(), g.nz());
+    impl_->field_step(fields, f, dt_s, 0.5, scheme, &record);
     const FieldTransport& ft = impl_->fields.at(f);
-    double upper = parallel::max(v.size, [&](std::size_t b, std::size_t e) {
-      double m = -std::numeric_limits<double>::infinity();
-      for (std::size_t i = b; i < e; ++i) m = std::max(m, saved[i]);
-      return m;
-    });
+    double upper = -std::numeric_limits<double>::infinity();
+    double new_min = std::numeric_limits<double>::infinity();
+    double new_max = -std::numeric_limits<double>::infinity();
+    for (int k = 0; k < g.nz(); ++k) {
+      upper = std::max(upper, record.saved_max[k]);
+      new_min = std::min(new_min, record.new_min[k]);
+      new_max = std::max(new_max, record.new_max[k]);
+    }
     for (const Boundary* bc : {&ft.surface, &ft.bottom})
       if (bc->kind != Boundary::Kind::no_flux) upper = std::max(upper, bc->value);
-    const double new_max = parallel::max(v.size, [&](std::size_t b, std::size_t e) {
-      double m = -std::numeric_limits<double>::infinity();
-      for (std::size_t i = b; i < e; ++i) m = std::max(m, v.data[i]);
-      return m;
-    });
-    const double new_min = -parallel::max(v.size, [&](std::size_t b, std::size_t e) {
-      double m = -std::numeric_limits<double>::infinity();
-      for (std::size_t i = b; i < e; ++i) m = std::max(m, -v.data[i]);
-      return m;
-    });
     const double slack = 1e-12 * std::max(std::abs(upper), 1e-300);
     if (new_min < -slack || new_max > upper + slack) {
-      std::copy(saved.begin(), saved.end(), v.data);
+      const std::size_t plane = g.plane_size();
+      parallel::for_each(
+          static_cast<std::size_t>(g.nz()),
+          [&](std::size_t k) {
+            std::copy(saved.data() + k * plane, saved.data() + (k + 1) * plane, v.data + k * plane);
+          },
+          g.num_cells());
       impl_->field_step(fields, f, dt_s, 1.0, scheme);
       ++stats.monotone_fallbacks;
     }

@@ -61,9 +61,11 @@ inline Factors factor(const Coefficients& rows, double h, double theta) {
   return f;
 }
 
-/// Solve W lanes in place with shared factors.
+/// Solve W lanes in place with shared factors. If `next` is not null, the rows of the block
+/// that will be solved next (same ld, `next_W` lanes) are prefetched into L2 during the back
+/// substitution, which runs from cache, so DRAM streams the next block meanwhile.
 inline void solve_in_place(const Factors& f, double* base, std::size_t ld, int W, double h,
-                           double theta) {
+                           double theta, const double* next = nullptr, int next_W = 0) {
   const int L = static_cast<int>(f.inv.size());
   const double e = (1.0 - theta) * h;
   const double* lo = f.rows.lo.data();
@@ -102,11 +104,86 @@ inline void solve_in_place(const Factors& f, double* base, std::size_t ld, int W
   }
   // Back substitution.
   for (int m = L - 2; m >= 0; --m) {
+    if (next) {
+      const double* row = next + static_cast<std::size_t>(m + 1) * ld;
+      for (int l = 0; l < next_W; l += 8) __builtin_prefetch(row + l, 1, 2);
+    }
     double* __restrict xm = base + static_cast<std::size_t>(m) * ld;
     const double* __restrict xn = base + static_cast<std::size_t>(m + 1) * ld;
     const double cpm = f.cp[m];
 #pragma GCC ivdep
     for (int l = 0; l < W; ++l) xm[l] -= cpm * xn[l];
+  }
+  if (next)
+    for (int l = 0; l < next_W; l += 8) __builtin_prefetch(next + l, 1, 2);
+}
+
+/// Solve J consecutive lines of length L in place, line l at base[l * L + m] (x lines: each
+/// contiguous, no transposition), with shared factors. Positions run in the outer loop and
+/// the J lines in the inner one, each line's previous values held in registers, so J
+/// independent recurrences hide the latency of the loop-carried FMA. Per line the arithmetic
+/// is that of solve_in_place, so the results are bitwise identical. If `next` is not null,
+/// the J·L values starting there (the next group of lines) are prefetched during the forward
+/// pass, so DRAM streams while this group computes.
+template <int J>
+inline void solve_lines_interleaved(const Factors& f, double* base, double h, double theta,
+                                    const double* next = nullptr) {
+  const int L = static_cast<int>(f.inv.size());
+  const std::size_t n = static_cast<std::size_t>(L);
+  const double e = (1.0 - theta) * h;
+  const double* src = f.rows.src.data();
+  double x[J];  // the updated value at m − 1 of each line
+  auto prefetch = [&](int m) {
+    if (next == nullptr) return;
+    const std::size_t at = static_cast<std::size_t>(m) * J;
+    if constexpr (J >= 8) {
+      for (int q = 0; q < J; q += 8) __builtin_prefetch(next + at + q, 1, 3);
+    } else {
+      if (at % 8 == 0) __builtin_prefetch(next + at, 1, 3);
+    }
+  };
+  if (e == 0.0) {
+    {
+      const double im = f.inv[0], hs = h * src[0];
+      prefetch(0);
+      for (int l = 0; l < J; ++l) x[l] = base[l * n] = (base[l * n] + hs) * im;
+    }
+    for (int m = 1; m < L; ++m) {
+      prefetch(m);
+      const double am = f.a[m], im = f.inv[m], hs = h * src[m];
+      for (int l = 0; l < J; ++l) {
+        double* __restrict xm = base + l * n + m;
+        x[l] = *xm = (*xm + hs - am * x[l]) * im;
+      }
+    }
+  } else {
+    const double* lo = f.rows.lo.data();
+    const double* di = f.rows.di.data();
+    const double* up = f.rows.up.data();
+    double orig_prev[J];  // the original value at m − 1 of each line
+    for (int l = 0; l < J; ++l) orig_prev[l] = 0.0;
+    for (int m = 0; m < L; ++m) {
+      prefetch(m);
+      const double am = f.a[m], im = f.inv[m], hs = h * src[m];
+      const double elo = e * lo[m], edi = 1.0 + e * di[m], eup = e * up[m];
+      for (int l = 0; l < J; ++l) {
+        double* __restrict xm = base + l * n + m;
+        const double orig = *xm;
+        double r = edi * orig + elo * orig_prev[l] + hs;
+        if (m + 1 < L) r += eup * xm[1];
+        if (m > 0) r -= am * x[l];
+        orig_prev[l] = orig;
+        x[l] = *xm = r * im;
+      }
+    }
+  }
+  // Back substitution.
+  for (int m = L - 2; m >= 0; --m) {
+    const double cpm = f.cp[m];
+    for (int l = 0; l < J; ++l) {
+      double* __restrict xm = base + l * n + m;
+      x[l] = *xm -= cpm * x[l];
+    }
   }
 }
 
