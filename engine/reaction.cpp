@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <utility>
 
@@ -38,12 +39,14 @@ struct StepperSettings {
   double rtol;
   int max_substeps;
   bool substeps;
+  double quiescent;
   const double* atol;
   const char* nonneg;
 };
 
 // Integrate one voxel over [t_s, t_s + dt_s] with ROS2 on N × N fixed-size Eigen matrices
-// (N = Eigen::Dynamic: runtime size up to kMaxReactingFields). Returns the sub-steps taken.
+// (N = Eigen::Dynamic: runtime size up to kMaxReactingFields). Returns the sub-steps taken; 0
+// if the voxel was skipped as quiescent (see reaction.hpp).
 template <int N>
 int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& terms,
                     const StepperSettings& cfg, VoxelContext& at, double* state, double t_s,
@@ -80,15 +83,43 @@ int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& term
   };
   double t = t_s;
   const double t_end = t_s + dt_s;
+  at.t_s = t;
+  jacobian(y);
+  eval(y, f0);
+  if (cfg.quiescent > 0.0) {
+    // ‖f‖_s and the weighted logarithmic norm μ of J (reaction.hpp): skip if h‖f‖_s φ(μh) ≤ η.
+    double scale[kMaxReactingFields];
+    double fnorm = 0.0;
+    for (int f = 0; f < n; ++f) {
+      scale[f] = cfg.atol[f] + cfg.rtol * std::abs(y[f]);
+      fnorm = std::max(fnorm, std::abs(f0[f]) / scale[f]);
+    }
+    if (fnorm * dt_s <= cfg.quiescent) {
+      double mu = -std::numeric_limits<double>::infinity();
+      for (int i = 0; i < n; ++i) {
+        double off = 0.0;
+        for (int j = 0; j < n; ++j)
+          if (j != i) off += std::abs(J(i, j)) * scale[j];
+        mu = std::max(mu, J(i, i) + off / scale[i]);
+      }
+      const double x = mu * dt_s;
+      const double growth = x > 0.0 ? std::expm1(x) / x : 1.0;
+      if (fnorm * dt_s * growth <= cfg.quiescent) return 0;  // y unchanged
+    }
+  }
   double tau = dt_s;
   int sub = 0;
+  bool fresh = true;  // J and f0 belong to (t, y)
   while (t < t_end) {
     tau = std::min(tau, t_end - t);
-    at.t_s = t;
-    jacobian(y);
+    if (!fresh) {
+      at.t_s = t;
+      jacobian(y);
+      eval(y, f0);
+      fresh = true;
+    }
     M = Mat::Identity(n, n) - (kGamma * tau) * J;
     const Eigen::PartialPivLU<Mat> lu(M);
-    eval(y, f0);
     k1 = lu.solve(f0);
     y1 = y + tau * k1;
     at.t_s = t + tau;
@@ -107,6 +138,7 @@ int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& term
     if (err <= 1.0) {
       t = (tau == t_end - t) ? t_end : t + tau;
       for (int f = 0; f < n; ++f) y[f] = (cfg.nonneg[f] && ynew[f] < 0.0) ? 0.0 : ynew[f];
+      fresh = false;
     }
     tau *= std::clamp(0.9 / std::sqrt(std::max(err, 1e-12)), 0.2, 5.0);
     if (sub > cfg.max_substeps) {
@@ -152,17 +184,18 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
                             options_.rtol > 0.0 ? options_.rtol : default_rtol_,
                             options_.max_substeps,
                             options_.substeps,
+                            options_.quiescent_tolerance,
                             atol.data(),
                             nonneg.data()};
   // Fixed-size Eigen matrices for up to 16 fields; runtime-sized (no heap) beyond.
   const VoxelIntegrator integrate = pick_integrator(n, std::make_integer_sequence<int, 16>{});
-  std::atomic<std::size_t> total_sub{0};
+  std::atomic<std::size_t> total_sub{0}, total_skipped{0};
 
   parallel::for_each_block(
       N, 512,
       [&](std::size_t begin, std::size_t end) {
         double y[kMaxReactingFields];
-        std::size_t local_sub = 0;
+        std::size_t local_sub = 0, local_skipped = 0;
         for (std::size_t c = begin; c < end; ++c) {
           VoxelContext at;
           at.cell = c;
@@ -172,14 +205,21 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
           at.i = static_cast<int>(rem % grid.nx());
           at.layer = grid.layer_of(c);
           for (int f = 0; f < n; ++f) y[f] = store[f * N + c];
-          local_sub += integrate(terms_, cfg, at, y, t_s, dt_s);
+          const int sub = integrate(terms_, cfg, at, y, t_s, dt_s);
+          local_sub += sub;
+          if (sub == 0) {
+            ++local_skipped;
+            continue;  // quiescent: unchanged
+          }
           for (int f = 0; f < n; ++f) store[f * N + c] = y[f];
         }
         total_sub += local_sub;
+        total_skipped += local_skipped;
       },
       N * 64);  // a voxel's implicit solve costs about as much as 64 cell updates
   stats.substeps = total_sub.load();
-  stats.voxels_active = N;
+  stats.voxels_skipped = total_skipped.load();
+  stats.voxels_active = N - stats.voxels_skipped;
   return stats;
 }
 

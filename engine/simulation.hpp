@@ -17,6 +17,7 @@
 /// extrapolated scheme without rejection.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,6 +47,34 @@ struct Event {
   double time_s = 0.0;
   std::string name;
   std::function<void(Simulation&)> apply;  ///< may change fields, diffusivities, boundaries
+};
+
+/// \brief The time loop's own state: everything besides fields and transport that decides
+/// what the next step does (saved and restored by checkpoints; see output/checkpoint.hpp).
+struct SimulationState {
+  double t_s = 0.0;
+  double next_dt_s = -1.0;        ///< the step the controller will try next (≤ 0: not chosen)
+  StepInfo last_step;             ///< accepted/rejected counts and the last step's info
+  std::vector<char> events_done;  ///< one flag per event, in events() order
+};
+
+/// \brief Wall time and work per stage of the time loop, accumulated since construction (or the
+/// last reset_stage_times()). Cheap: a steady_clock read at each stage boundary. Transport
+/// includes taxis (solved inside the same sweeps); error control is the step-doubling error
+/// norm, extrapolation, positivity limiter and finiteness check.
+struct StageTimes {
+  double reactions_s = 0.0;
+  double transport_s = 0.0;
+  double error_control_s = 0.0;
+  double events_s = 0.0;        ///< session stamping, topical on/off (Event::apply)
+  double observers_s = 0.0;     ///< on_step / on_event / on_start / on_end (output, progress, ...)
+  double total_s = 0.0;         ///< inside step() and run_until() altogether
+  long steps = 0;               ///< accepted steps
+  long rejected = 0;            ///< rejected attempts
+  long split_steps = 0;         ///< reaction + transport passes (3 per attempt: h, h/2, h/2)
+  std::size_t voxel_steps = 0;  ///< voxels × split steps (work of the transport sweeps)
+  std::size_t reaction_substeps = 0;  ///< ROS2 sub-steps over all voxels and split steps
+  std::size_t reaction_skipped = 0;   ///< voxel integrations skipped as quiescent
 };
 
 /// \brief Owns the grid, fields, transport and reactions of one run, and steps them.
@@ -80,8 +109,21 @@ class Simulation {
   /// Returns the step's info.
   StepInfo step(double t_limit_s);
 
+  /// Time and work per stage (see StageTimes).
+  const StageTimes& stage_times() const { return stage_times_; }
+  void reset_stage_times() { stage_times_ = StageTimes{}; }
+
   /// Restore time and controller state (used by checkpoints).
   void restore_clock(double t_s, double next_dt_s, long accepted, long rejected);
+
+  // --- Checkpoint support: the controller's state, exactly. -----------------------------------
+  /// The loop's state now. Between steps (after step() returns) it is complete: with the fields
+  /// and the transport coefficients it determines the rest of the run bitwise.
+  SimulationState state() const;
+  /// Restore a state() taken from a simulation built the same way (same events, in order).
+  /// Unlike restore_clock, events at the restored instant keep their recorded flags, so none is
+  /// applied twice. Throws InputError if the number of events differs.
+  void restore_state(const SimulationState& state);
 
  private:
   void ensure_started();
@@ -107,6 +149,7 @@ class Simulation {
   bool started_ = false;
   StepInfo last_;
   std::vector<double> start_, coarse_;  // step-doubling scratch
+  StageTimes stage_times_;
 };
 
 }  // namespace skinheal

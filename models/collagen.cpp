@@ -14,6 +14,10 @@ namespace {
 double ramp(double x, double w) {
   return 0.5 * (x + std::sqrt(x * x + w * w) - w);
 }
+/// d ramp / dx.
+double ramp_slope(double x, double w) {
+  return 0.5 * (1.0 + x / std::sqrt(x * x + w * w));
+}
 }  // namespace
 
 void validate(const CollagenParams& p) {
@@ -63,6 +67,42 @@ void Collagen::add_rhs(const VoxelContext& at, const double* y, double* dydt) co
                          p_.collagen_III_per_growth_factor * s * phi - conv - (loss + remodel) * c3;
   dydt[collagen_I_] += p_.turnover_per_s * c10 * phi + p_.collagen_I_per_activation * act + conv -
                        (loss + remodel) * c1;
+}
+
+bool Collagen::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
+  const double F0 = p_.fibroblast_baseline[at.layer];
+  if (F0 <= 0.0) return true;
+  const double c1 = y[collagen_I_], c3 = y[collagen_III_];
+  const double c10 = p_.collagen_I_baseline[at.layer], c30 = p_.collagen_III_baseline[at.layer];
+  const double wc = 0.01 * (c10 + c30);
+  const double phi = y[fibroblasts_] / F0;
+  const double dact = ramp_slope(y[fibroblasts_] - F0, 0.02 * F0) / F0;  // d A / d F
+  const double g = y[gf_], a = p_.growth_factor_half_saturation;
+  const double s = g / (a + g), ds = a / ((a + g) * (a + g));
+  const double dconv = p_.conversion_III_to_I_per_s * ramp_slope(c3 - c30, wc);  // d conv / d C_III
+  const double loss = p_.turnover_per_s + p_.mmp_per_immune_per_s * y[immune_];
+  const double total = c1 + c3;
+  const double excess = ramp(total - c10 - c30, wc);
+  double remodel = 0.0, dremodel = 0.0;  // k_rem E / total and its derivative in C_I (= in C_III)
+  if (total > 0.0) {
+    remodel = p_.remodelling_per_s * excess / total;
+    dremodel = p_.remodelling_per_s * (ramp_slope(total - c10 - c30, wc) * total - excess) /
+               (total * total);
+  }
+  auto d = [&](int row, int col) -> double& { return J[row * n + col]; };
+  d(collagen_III_, fibroblasts_) += p_.turnover_per_s * c30 / F0 +
+                                    p_.collagen_III_per_activation * dact +
+                                    p_.collagen_III_per_growth_factor * s / F0;
+  d(collagen_III_, gf_) += p_.collagen_III_per_growth_factor * ds * phi;
+  d(collagen_III_, collagen_III_) += -dconv - (loss + remodel) - dremodel * c3;
+  d(collagen_III_, collagen_I_) += -dremodel * c3;
+  d(collagen_III_, immune_) += -p_.mmp_per_immune_per_s * c3;
+  d(collagen_I_, fibroblasts_) +=
+      p_.turnover_per_s * c10 / F0 + p_.collagen_I_per_activation * dact;
+  d(collagen_I_, collagen_III_) += dconv - dremodel * c1;
+  d(collagen_I_, collagen_I_) += -(loss + remodel) - dremodel * c1;
+  d(collagen_I_, immune_) += -p_.mmp_per_immune_per_s * c1;
+  return true;
 }
 
 }  // namespace skinheal::models

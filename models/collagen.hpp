@@ -61,6 +61,8 @@ class Collagen final : public ReactionTerm {
   Collagen(const FieldSet& fields, CollagenParams params);
   std::string name() const override { return "collagen"; }
   void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
+  /// Analytic Jacobian (the stepper no longer differentiates collagen numerically).
+  bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
 
  private:
   CollagenParams p_;

@@ -70,6 +70,26 @@ TEST(Collagen, PositivityAndValidation) {
   bad.turnover_per_s = -1.0;
   EXPECT_THROW(validate(bad), InputError);
 }
+TEST(Collagen, AnalyticJacobianMatchesDifferences) {
+  auto sim = column();
+  const FieldSet& f = sim->fields();
+  Collagen term(f, {});
+  VoxelContext at;
+  for (int layer : {0, 2, 4}) {
+    at.layer = layer;
+    expect_jacobian_matches(term, at, state(f));
+  }
+  // Near the smoothed kinks (rest state) and below baseline (matrix destroyed by a needle).
+  at.layer = 2;
+  std::vector<double> y = state(f);
+  y[f.index("fibroblasts")] = 1.0;
+  y[f.index("collagen_I")] = 80.0;
+  y[f.index("collagen_III")] = 15.0;
+  expect_jacobian_matches(term, at, y);
+  y[f.index("collagen_I")] = 8.0;
+  y[f.index("collagen_III")] = 1.5;
+  expect_jacobian_matches(term, at, y);
+}
 
 }  // namespace
 }  // namespace skinheal::models
