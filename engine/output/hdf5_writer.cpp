@@ -5,6 +5,7 @@
 // while this file's code runs (and restored afterwards).
 #include "engine/output/hdf5_writer.hpp"
 
+#include <fcntl.h>
 #include <hdf5.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "engine/error.hpp"
 #include "engine/fields.hpp"
 #include "engine/grid.hpp"
+#include "engine/output/detail/hdf5_util.hpp"
 #include "engine/parallel.hpp"
 #include "engine/simulation.hpp"
 
@@ -36,182 +38,15 @@
 
 namespace skinheal {
 namespace fs = std::filesystem;
+using namespace hdf5_detail;
 
 namespace {
-
-static_assert(std::is_same_v<hid_t, std::int64_t>, "hdf5_reader.hpp stores hid_t as int64_t");
 
 constexpr double kDay = 86400.0;
 constexpr int kGzipLevel = 4;
 
 // ---------------------------------------------------------------------------------------------
-// HDF5 plumbing: quiet error stack, checked calls, owning ids.
-
-/// Switches HDF5's automatic error printing off for its lifetime, then restores it.
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-herr_t innermost_error(unsigned n, const H5E_error2_t* err, void* data) {
-  if (n == 0 && err != nullptr && err->desc != nullptr)
-    *static_cast<std::string*>(data) = err->desc;
-  return 0;
-}
-
-/// " (HDF5: <innermost message>)" from the error stack, which is then cleared.
-std::string hdf5_detail() {
-  std::string msg;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &msg);
-  H5Eclear2(H5E_DEFAULT);
-  return msg.empty() ? std::string() : " (HDF5: " + msg + ")";
-}
-
-[[noreturn]] void fail(const std::string& file, const char* what, const std::string& object) {
-  throw Error(file + ": cannot " + what + (object.empty() ? "" : " " + object) + hdf5_detail());
-}
-
-/// Return r, or throw Error("<file>: cannot <what> <object> (HDF5: ...)") if r < 0.
-template <class T>
-T check(T r, const std::string& file, const char* what, const std::string& object = {}) {
-  if (r < 0) fail(file, what, object);
-  return r;
-}
-
-/// An owned HDF5 identifier, closed by its close function.
-class Id {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Id() = default;
-  Id(hid_t id, Closer closer) : id_(id), closer_(closer) {}
-  Id(Id&& o) noexcept : id_(std::exchange(o.id_, -1)), closer_(o.closer_) {}
-  Id& operator=(Id&& o) noexcept {
-    if (this != &o) {
-      reset();
-      id_ = std::exchange(o.id_, -1);
-      closer_ = o.closer_;
-    }
-    return *this;
-  }
-  Id(const Id&) = delete;
-  Id& operator=(const Id&) = delete;
-  ~Id() { reset(); }
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-  /// Close, ignoring failure (destructors, error paths).
-  void reset() {
-    if (id_ >= 0 && closer_ != nullptr) closer_(id_);
-    id_ = -1;
-  }
-  /// Close and report failure.
-  herr_t close() {
-    herr_t r = 0;
-    if (id_ >= 0 && closer_ != nullptr) r = closer_(id_);
-    id_ = -1;
-    return r;
-  }
-
- private:
-  hid_t id_ = -1;
-  Closer closer_ = nullptr;
-};
-
-Id checked(hid_t id, Id::Closer closer, const std::string& file, const char* what,
-           const std::string& object = {}) {
-  return Id(check(id, file, what, object), closer);
-}
-
-Id utf8_string_type(const std::string& file) {
-  Id type = checked(H5Tcopy(H5T_C_S1), H5Tclose, file, "copy the string type");
-  check(H5Tset_size(type.get(), H5T_VARIABLE), file, "make a variable-length string type");
-  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), file, "set the UTF-8 character set");
-  return type;
-}
-
-Id scalar_space(const std::string& file) {
-  return checked(H5Screate(H5S_SCALAR), H5Sclose, file, "create a scalar dataspace");
-}
-
-Id simple_space(const std::vector<hsize_t>& dims, const std::string& file,
-                const std::vector<hsize_t>& maxdims = {}) {
-  return checked(H5Screate_simple(static_cast<int>(dims.size()), dims.data(),
-                                  maxdims.empty() ? nullptr : maxdims.data()),
-                 H5Sclose, file, "create a dataspace");
-}
-
-/// Create (replacing an existing one) a scalar attribute of `type` on obj and write *value.
-void write_attribute(hid_t obj, const char* name, hid_t file_type, hid_t mem_type,
-                     const void* value, const std::string& file) {
-  if (check(H5Aexists(obj, name), file, "query attribute", name) > 0)
-    check(H5Adelete(obj, name), file, "delete attribute", name);
-  Id space = scalar_space(file);
-  Id attr = checked(H5Acreate2(obj, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                    H5Aclose, file, "create attribute", name);
-  check(H5Awrite(attr.get(), mem_type, value), file, "write attribute", name);
-  check(attr.close(), file, "close attribute", name);
-}
-
-void write_string_attribute(hid_t obj, const char* name, const std::string& value,
-                            const std::string& file) {
-  Id type = utf8_string_type(file);
-  const char* p = value.c_str();
-  write_attribute(obj, name, type.get(), type.get(), &p, file);
-}
-
-void write_double_attribute(hid_t obj, const char* name, double value, const std::string& file) {
-  write_attribute(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, file);
-}
-
-void write_int_attribute(hid_t obj, const char* name, long long value, const std::string& file) {
-  write_attribute(obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &value, file);
-}
-
-Id create_group(hid_t loc, const char* name, const std::string& file) {
-  return checked(H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, file,
-                 "create group", name);
-}
-
-/// A fixed-size dataset written in one go (contiguous layout).
-void write_dataset(hid_t loc, const char* name, hid_t file_type, hid_t mem_type,
-                   const std::vector<hsize_t>& dims, const void* data, const std::string& file,
-                   const std::string& units = {}) {
-  Id space = dims.empty() ? scalar_space(file) : simple_space(dims, file);
-  Id ds =
-      checked(H5Dcreate2(loc, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-              H5Dclose, file, "create dataset", name);
-  hsize_t n = 1;
-  for (hsize_t d : dims) n *= d;
-  if (n > 0)
-    check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, "write dataset",
-          name);
-  if (!units.empty()) write_string_attribute(ds.get(), "units", units, file);
-  check(ds.close(), file, "close dataset", name);
-}
-
-void write_doubles(hid_t loc, const char* name, const std::vector<double>& values,
-                   const std::string& file, const std::string& units) {
-  write_dataset(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {values.size()}, values.data(), file,
-                units);
-}
-
-void write_strings(hid_t loc, const char* name, const std::vector<std::string>& values,
-                   const std::string& file) {
-  std::vector<const char*> ptrs;
-  ptrs.reserve(values.size());
-  for (const std::string& s : values) ptrs.push_back(s.c_str());
-  Id type = utf8_string_type(file);
-  write_dataset(loc, name, type.get(), type.get(), {values.size()}, ptrs.data(), file);
-}
+// HDF5 plumbing lives in detail/hdf5_util.hpp; these two helpers are the writer's own.
 
 /// An empty dataset extendible along its first dimension, chunked, optionally compressed.
 void create_extendible(hid_t loc, const char* name, hid_t file_type,
@@ -235,33 +70,35 @@ void create_extendible(hid_t loc, const char* name, hid_t file_type,
   check(ds.close(), file, "close dataset", name);
 }
 
-Id open_dataset(hid_t file_id, const std::string& name, const std::string& file) {
-  return checked(H5Dopen2(file_id, name.c_str(), H5P_DEFAULT), H5Dclose, file, "open dataset",
-                 name);
-}
-
-/// Grow ds by one row along its first dimension and write that row (row = old extent).
-void append_row(hid_t ds, hsize_t row, hid_t mem_type, const void* data, const std::string& file,
-                const std::string& name) {
-  Id space = checked(H5Dget_space(ds), H5Sclose, file, "get the dataspace of", name);
-  const int rank = check(H5Sget_simple_extent_ndims(space.get()), file, "get the rank of", name);
-  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), file, "get the extent of",
-        name);
-  dims[0] = row + 1;
+/// Grow ds along its first dimension to row0 + nrows and write rows [row0, row0 + nrows).
+void append_rows(hid_t ds, hsize_t row0, hsize_t nrows, hid_t mem_type, const void* data,
+                 const std::string& file, const std::string& name) {
+  if (nrows == 0) return;
+  std::vector<hsize_t> dims = extent(ds, file, name);
+  dims[0] = row0 + nrows;
   check(H5Dset_extent(ds, dims.data()), file, "extend dataset", name);
   Id file_space = checked(H5Dget_space(ds), H5Sclose, file, "get the dataspace of", name);
   std::vector<hsize_t> start(dims.size(), 0), count = dims;
-  start[0] = row;
-  count[0] = 1;
+  start[0] = row0;
+  count[0] = nrows;
   check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
                             nullptr),
-        file, "select a row of", name);
-  hsize_t n = 1;
-  for (hsize_t c : count) n *= c;
-  Id mem_space = simple_space({n}, file);
+        file, "select rows of", name);
+  Id mem_space = simple_space({product(count)}, file);
   check(H5Dwrite(ds, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), file,
         "write to dataset", name);
+}
+
+void append_row(hid_t ds, hsize_t row, hid_t mem_type, const void* data, const std::string& file,
+                const std::string& name) {
+  append_rows(ds, row, 1, mem_type, data, file, name);
+}
+
+/// Shrink (or grow) ds along its first dimension to `rows`.
+void set_rows(hid_t ds, hsize_t rows, const std::string& file, const std::string& name) {
+  std::vector<hsize_t> dims = extent(ds, file, name);
+  dims[0] = rows;
+  check(H5Dset_extent(ds, dims.data()), file, "resize dataset", name);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -534,8 +371,11 @@ struct Hdf5Writer::Impl {
   std::vector<std::string> field_names;
   std::vector<double> layer_volume_um3;
 
-  // Progress.
+  // Progress. summary_rows counts rows on disk; pending_* hold rows not yet written (see the
+  // crash-safety note in hdf5_writer.hpp).
   std::size_t snapshots = 0, summary_rows = 0;
+  std::vector<std::vector<double>> pending_mean;  // per field: rows × layers
+  std::vector<double> pending_time, pending_dt;
   std::vector<double> snapshot_times_s;
   std::vector<std::string> snapshot_labels;
   bool started = false, finished = false;
@@ -549,8 +389,14 @@ struct Hdf5Writer::Impl {
 
   const std::string& file_name() const { return partial; }
 
+  void set_layout(const Simulation& sim);
   void create_file(const Simulation& sim);
+  void resume_file(const Simulation& sim, const Hdf5WriterProgress& progress);
   void open_datasets();
+  void write_pending_summary();
+  Hdf5WriterProgress progress() const {
+    return {snapshots, summary_rows, next_scheduled, current_state_written};
+  }
   void close_file(bool report);
   void reopen();
   void write_snapshot(const Simulation& sim, const std::string& label);
@@ -585,6 +431,12 @@ Hdf5Writer::~Hdf5Writer() {
   // the last flush) and leave it in place; never produce OUT.h5.
   if (impl_ && impl_->file.valid()) {
     QuietHdf5 quiet;
+    try {
+      impl_->write_pending_summary();  // accepted steps only: worth keeping for inspection
+      impl_->flush();
+    } catch (const std::exception&) {
+      // Best effort: the file keeps what was flushed before.
+    }
     impl_->close_file(false);
     H5Eclear2(H5E_DEFAULT);
   }
@@ -602,18 +454,48 @@ std::size_t Hdf5Writer::snapshots_written() const {
 std::vector<double> Hdf5Writer::requested_times_s() const {
   return impl_->scheduled_s;
 }
+Hdf5WriterProgress Hdf5Writer::flush() {
+  Impl& m = *impl_;
+  if (m.started && !m.finished && m.file.valid()) {
+    QuietHdf5 quiet;
+    m.flush();
+    // H5Fflush hands the data to the OS; a checkpoint must not get ahead of the disk.
+    const int fd = ::open(m.partial.c_str(), O_RDONLY);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      throw Error(m.partial + ": cannot sync to disk before a checkpoint");
+    }
+    ::close(fd);
+  }
+  return m.progress();
+}
 
-void Hdf5Writer::Impl::create_file(const Simulation& sim) {
-  const std::string& fn = file_name();
+void Hdf5Writer::Impl::set_layout(const Simulation& sim) {
   const Grid& g = sim.grid();
-  const FieldSet& f = sim.fields();
   dim = g.dim();
   nx = static_cast<std::size_t>(g.nx());
   ny = static_cast<std::size_t>(g.ny());
   nz = static_cast<std::size_t>(g.nz());
   cells = g.num_cells();
   layers = g.layer_names().size();
-  field_names = f.names();
+  field_names = sim.fields().names();
+  pending_mean.assign(field_names.size(), {});
+  pending_time.clear();
+  pending_dt.clear();
+  // Layer volumes for the summary means.
+  layer_volume_um3.assign(layers, 0.0);
+  const std::size_t plane = g.plane_size();
+  for (std::size_t k = 0; k < nz; ++k) {
+    const double v = g.cell_volume_um3(static_cast<int>(k));
+    for (std::size_t c = 0; c < plane; ++c) layer_volume_um3[g.layer_of(k * plane + c)] += v;
+  }
+}
+
+void Hdf5Writer::Impl::create_file(const Simulation& sim) {
+  const std::string& fn = file_name();
+  const Grid& g = sim.grid();
+  const FieldSet& f = sim.fields();
+  set_layout(sim);
 
   require_output_directory(opt.path);
   check(H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 ? 0 : -1, fn,
@@ -747,14 +629,73 @@ void Hdf5Writer::Impl::create_file(const Simulation& sim) {
     write_string_attribute(pid, "status", "running", fn);
     check(prov.close(), fn, "close group", "/provenance");
   }
+}
 
-  // Layer volumes for the summary means.
-  layer_volume_um3.assign(layers, 0.0);
-  const std::size_t plane = g.plane_size();
-  for (std::size_t k = 0; k < nz; ++k) {
-    const double v = g.cell_volume_um3(static_cast<int>(k));
-    for (std::size_t c = 0; c < plane; ++c) layer_volume_um3[g.layer_of(k * plane + c)] += v;
+void Hdf5Writer::Impl::resume_file(const Simulation& sim, const Hdf5WriterProgress& p) {
+  const std::string& fn = file_name();
+  set_layout(sim);
+  std::error_code ec;
+  if (!fs::exists(fn, ec))
+    throw InputError(fn + ": no partial result to continue (it is written next to the checkpoint)");
+  if (H5Fis_hdf5(fn.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(fn + ": not an HDF5 file (corrupt, truncated, or another format)");
   }
+  const hid_t id = H5Fopen(fn.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  if (id < 0) throw InputError(fn + ": cannot open to continue (corrupt?)" + error_detail());
+  file = Id(id, H5Fclose);
+  const hid_t root = file.get();
+  const bool ours = check(H5Aexists(root, "format"), fn, "query attribute", "format") > 0 &&
+                    read_string_attribute(root, "format", fn, "/") == "skinheal result";
+  if (!ours) throw InputError(fn + ": not a skinheal result (no format = 'skinheal result')");
+  open_datasets();  // InputError naming a missing dataset
+  // The partial must match the simulation and hold at least what the checkpoint recorded.
+  const std::vector<hsize_t> row =
+      dim == 3 ? std::vector<hsize_t>{nz, ny, nx} : std::vector<hsize_t>{nz, nx};
+  auto require_rows = [&](hid_t ds, const std::string& name, std::uint64_t rows,
+                          const std::vector<hsize_t>& shape) {
+    const std::vector<hsize_t> e = extent(ds, fn, name);
+    if (e.size() != shape.size() + 1 || !std::equal(shape.begin(), shape.end(), e.begin() + 1))
+      throw InputError(fn + ": " + name + " has a different shape than this scenario's grid");
+    if (e[0] < rows)
+      throw InputError(fn + ": " + name + " holds " + std::to_string(e[0]) +
+                       " rows but the checkpoint recorded " + std::to_string(rows) +
+                       "; the partial file does not belong to this checkpoint");
+  };
+  for (std::size_t i = 0; i < field_names.size(); ++i) {
+    require_rows(field_ds[i].get(), "/fields/" + field_names[i], p.snapshots, row);
+    require_rows(summary_ds[i].get(), "/summary/" + field_names[i], p.summary_rows, {layers});
+  }
+  require_rows(time_ds.get(), "/time", p.snapshots, {});
+  require_rows(label_ds.get(), "/snapshot_label", p.snapshots, {});
+  require_rows(summary_time_ds.get(), "/summary/time", p.summary_rows, {});
+  require_rows(summary_dt_ds.get(), "/summary/dt", p.summary_rows, {});
+  if (p.next_scheduled > scheduled_s.size())
+    throw InputError(fn + ": the checkpoint's snapshot schedule does not match this scenario");
+
+  // Cut everything written after the checkpoint.
+  for (std::size_t i = 0; i < field_names.size(); ++i) {
+    set_rows(field_ds[i].get(), p.snapshots, fn, "/fields/" + field_names[i]);
+    set_rows(summary_ds[i].get(), p.summary_rows, fn, "/summary/" + field_names[i]);
+  }
+  set_rows(time_ds.get(), p.snapshots, fn, "/time");
+  set_rows(label_ds.get(), p.snapshots, fn, "/snapshot_label");
+  set_rows(summary_time_ds.get(), p.summary_rows, fn, "/summary/time");
+  set_rows(summary_dt_ds.get(), p.summary_rows, fn, "/summary/dt");
+  snapshot_times_s = read_all<double>(root, "time", H5T_NATIVE_DOUBLE, fn);
+  snapshot_labels = read_strings(root, "snapshot_label", fn);
+  snapshots = p.snapshots;
+  summary_rows = p.summary_rows;
+  next_scheduled = p.next_scheduled;
+  current_state_written = p.current_state_written;
+
+  Id prov = open_group(root, "provenance", fn);
+  start_time_iso = read_string_attribute(prov.get(), "start_time", fn, "/provenance");
+  write_string_attribute(prov.get(), "status", "running", fn);
+  write_string_attribute(prov.get(), "resumed_at", iso8601_utc(std::chrono::system_clock::now()),
+                         fn);
+  write_int_attribute(prov.get(), "threads", parallel::num_threads(), fn);
+  check(prov.close(), fn, "close group", "/provenance");
 }
 
 void Hdf5Writer::Impl::open_datasets() {
@@ -836,7 +777,6 @@ void Hdf5Writer::Impl::write_snapshot(const Simulation& sim, const std::string& 
 
 void Hdf5Writer::Impl::append_summary(const Simulation& sim, double t_s, double dt_s) {
   require_same_fields(sim);
-  const std::string& fn = file_name();
   const Grid& g = sim.grid();
   const std::size_t plane = g.plane_size();
   layer_sum.resize(layers);
@@ -855,15 +795,31 @@ void Hdf5Writer::Impl::append_summary(const Simulation& sim, double t_s, double 
     for (std::size_t l = 0; l < layers; ++l)
       layer_row[l] = layer_volume_um3[l] > 0.0 ? layer_sum[l] / layer_volume_um3[l]
                                                : std::numeric_limits<double>::quiet_NaN();
-    append_row(summary_ds[i].get(), summary_rows, H5T_NATIVE_DOUBLE, layer_row.data(), fn,
-               "/summary/" + field_names[i]);
+    pending_mean[i].insert(pending_mean[i].end(), layer_row.begin(), layer_row.end());
   }
-  append_row(summary_time_ds.get(), summary_rows, H5T_NATIVE_DOUBLE, &t_s, fn, "/summary/time");
-  append_row(summary_dt_ds.get(), summary_rows, H5T_NATIVE_DOUBLE, &dt_s, fn, "/summary/dt");
-  ++summary_rows;
+  pending_time.push_back(t_s);
+  pending_dt.push_back(dt_s);
+}
+
+void Hdf5Writer::Impl::write_pending_summary() {
+  const std::string& fn = file_name();
+  const hsize_t n = pending_time.size();
+  if (n == 0) return;
+  for (std::size_t i = 0; i < field_names.size(); ++i)
+    append_rows(summary_ds[i].get(), summary_rows, n, H5T_NATIVE_DOUBLE, pending_mean[i].data(), fn,
+                "/summary/" + field_names[i]);
+  append_rows(summary_time_ds.get(), summary_rows, n, H5T_NATIVE_DOUBLE, pending_time.data(), fn,
+              "/summary/time");
+  append_rows(summary_dt_ds.get(), summary_rows, n, H5T_NATIVE_DOUBLE, pending_dt.data(), fn,
+              "/summary/dt");
+  summary_rows += n;
+  for (auto& rows : pending_mean) rows.clear();
+  pending_time.clear();
+  pending_dt.clear();
 }
 
 void Hdf5Writer::Impl::flush() {
+  write_pending_summary();
   check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), file_name(), "flush the file");
 }
 
@@ -900,6 +856,11 @@ void Hdf5Writer::on_start(const Simulation& sim) {
   m.started = true;
   m.start_time_iso = iso8601_utc(std::chrono::system_clock::now());
   m.start_clock = std::chrono::steady_clock::now();
+  if (m.opt.resume) {
+    m.resume_file(sim, *m.opt.resume);
+    m.flush();
+    return;
+  }
   m.create_file(sim);
   m.open_datasets();
   const double t = sim.time_s();

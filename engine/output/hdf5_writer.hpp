@@ -8,17 +8,34 @@
 /// renames it to OUT.h5 only in on_end, then writes OUT.xdmf next to it. A writer destroyed
 /// without on_end (an exception unwound the run) closes the partial file and leaves it in
 /// place; it never produces OUT.h5. HDF5 details stay in the .cpp.
+///
+/// Crash safety: between flushes the writer makes no HDF5 call that changes the file. The
+/// per-step /summary rows are kept in memory and written at each flush point (every snapshot,
+/// every flush() — the CLI flushes before each checkpoint — and on_end), so a process killed
+/// with SIGKILL leaves OUT.h5.partial exactly as it was at the last flush: readable, with every
+/// snapshot and summary row up to that point. A checkpoint records the writer's progress
+/// (Hdf5WriterProgress) and `Hdf5WriterOptions::resume` continues from it.
 #pragma once
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/observer.hpp"
 
 namespace skinheal {
+
+/// \brief How far a writer has got on disk (recorded in checkpoints; see checkpoint.hpp).
+struct Hdf5WriterProgress {
+  std::uint64_t snapshots = 0;         ///< rows of /time, /snapshot_label and /fields/<name>
+  std::uint64_t summary_rows = 0;      ///< rows of /summary/<name>, /summary/time, /summary/dt
+  std::uint64_t next_scheduled = 0;    ///< index into requested_times_s() of the next snapshot
+  bool current_state_written = false;  ///< the last snapshot shows the current state
+};
 
 /// \brief What the HDF5 writer writes, where, and when.
 struct Hdf5WriterOptions {
@@ -31,6 +48,11 @@ struct Hdf5WriterOptions {
   std::string scenario_text;             ///< written verbatim to /scenario
   /// Every effective parameter: (key, value as text, units), written to /parameters.
   std::vector<std::array<std::string, 3>> parameters;
+  /// Continue an interrupted run instead of starting a new file: on_start reopens
+  /// OUT.h5.partial, checks its layout against the simulation, cuts every dataset back to these
+  /// row counts (dropping anything written after the checkpoint) and carries on appending.
+  /// A missing, foreign or too-short partial file is an InputError naming it.
+  std::optional<Hdf5WriterProgress> resume;
 };
 
 /// The default snapshot times: 0, 1 min, 10 min, 1 h, 6 h, 1 d, 3 d, 7 d, 14 d, 30 d, 60 d,
@@ -67,6 +89,10 @@ class Hdf5Writer final : public Observer {
   std::string partial_path() const;
   /// Snapshots written so far.
   std::size_t snapshots_written() const;
+  /// Write the buffered /summary rows, flush the file (H5Fflush) and fsync it; returns the
+  /// progress now on disk, for a checkpoint. Before on_start or after on_end: returns the
+  /// progress and touches nothing.
+  Hdf5WriterProgress flush();
 
  private:
   struct Impl;
