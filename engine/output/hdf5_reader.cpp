@@ -6,7 +6,10 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <type_traits>
 #include <utility>
@@ -205,12 +208,31 @@ Hdf5Result::Hdf5Result(const std::string& path) : path_(path) {
   if (file < 0)
     throw InputError(path + ": cannot open as HDF5 (corrupt or truncated?)" + hdf5_detail());
   file_ = file;
-  const htri_t has_fields = H5Lexists(file, "fields", H5P_DEFAULT);
-  if (has_fields <= 0) {
+  // A skinheal result says so in its root `format` attribute; a file without it is accepted
+  // only if it has the three groups every result has.
+  const htri_t has_format = H5Aexists(file, "format");
+  std::string reason;
+  if (has_format > 0) {
+    std::string format;
+    try {
+      format = attribute_text(file, "format", path);
+    } catch (const Error&) {
+      format = "(unreadable)";
+    }
+    if (format != "skinheal result")
+      reason = "its format attribute is '" + format + "', not 'skinheal result'";
+  } else {
+    for (const char* required : {"fields group", "time dataset", "grid group"}) {
+      const std::string what = required;
+      const std::string link = what.substr(0, what.find(' '));
+      if (reason.empty() && H5Lexists(file, link.c_str(), H5P_DEFAULT) <= 0) reason = "no /" + what;
+    }
+  }
+  if (!reason.empty()) {
     H5Fclose(file);
     file_ = -1;
     H5Eclear2(H5E_DEFAULT);
-    throw InputError(path + ": not a skinheal result (no /fields group)");
+    throw InputError(path + ": not a skinheal result (" + reason + ")");
   }
 }
 
@@ -303,14 +325,46 @@ ResultSummary Hdf5Result::read_summary() const {
   s.time_s = read_all<double>(file_, "summary/time", H5T_NATIVE_DOUBLE, path_);
   s.dt_s = read_all<double>(file_, "summary/dt", H5T_NATIVE_DOUBLE, path_);
   s.layer_names = read_strings(file_, "summary/layer_names", path_);
-  for (const std::string& field : field_names()) {
-    std::vector<double> mean =
-        read_all<double>(file_, "summary/" + field, H5T_NATIVE_DOUBLE, path_);
+  Id group =
+      checked(H5Gopen2(file_, "summary", H5P_DEFAULT), H5Gclose, path_, "open group", "/summary");
+  std::vector<std::string> columns;
+  check(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &columns), path_,
+        "list", "/summary");
+  const std::vector<std::string> fields = field_names();
+  for (const std::string& column : columns) {
+    if (column == "time" || column == "dt" || column == "layer_names") continue;
+    const std::string name = "summary/" + column;
+    const bool is_field = std::find(fields.begin(), fields.end(), column) != fields.end();
+    {
+      Id ds = open_dataset(file_, name, path_);
+      const std::vector<hsize_t> dims = extent(ds.get(), path_, "/" + name);
+      // Only (row, layer) tables; anything else in /summary is not a per-layer column.
+      if (!is_field && (dims.size() != 2 || dims[1] != s.layer_names.size())) continue;
+      s.units[column] = H5Aexists(ds.get(), "units") > 0 ? attribute_text(ds.get(), "units", path_)
+                                                         : std::string();
+    }
+    std::vector<double> mean = read_all<double>(file_, name, H5T_NATIVE_DOUBLE, path_);
     if (mean.size() != s.time_s.size() * s.layer_names.size())
-      throw Error(path_ + ": /summary/" + field + " does not match /summary/time and layers");
-    s.mean.emplace(field, std::move(mean));
+      throw InputError(path_ + ": /summary/" + column +
+                       " does not match /summary/time and the layers (truncated or corrupt?)");
+    s.mean.emplace(column, std::move(mean));
   }
+  for (const std::string& field : fields)
+    if (!s.has(field)) throw InputError(path_ + ": no /summary/" + field);
   return s;
+}
+
+std::array<double, 2> Hdf5Result::field_range(const std::string& field) const {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  const std::size_t n = num_snapshots();
+  for (std::size_t s = 0; s < n; ++s)
+    for (float v : read_snapshot(field, s))
+      if (std::isfinite(v)) {
+        lo = std::min(lo, static_cast<double>(v));
+        hi = std::max(hi, static_cast<double>(v));
+      }
+  if (!(lo <= hi)) return {0.0, 0.0};
+  return {lo, hi};
 }
 
 ResultGrid Hdf5Result::read_grid() const {
@@ -318,7 +372,9 @@ ResultGrid Hdf5Result::read_grid() const {
   if (!exists(file_, "grid", path_)) throw InputError(path_ + ": no /grid group");
   ResultGrid g;
   Id group = checked(H5Gopen2(file_, "grid", H5P_DEFAULT), H5Gclose, path_, "open group", "/grid");
-  g.dim = std::stoi(attribute_text(group.get(), "dimension", path_));
+  const std::string dimension = attribute_text(group.get(), "dimension", path_);
+  g.dim = dimension == "3" ? 3 : dimension == "2" ? 2 : 0;
+  if (g.dim == 0) throw InputError(path_ + ": /grid dimension is '" + dimension + "', not 2 or 3");
   g.x_um = read_all<double>(file_, "grid/x_um", H5T_NATIVE_DOUBLE, path_);
   if (g.dim == 3) g.y_um = read_all<double>(file_, "grid/y_um", H5T_NATIVE_DOUBLE, path_);
   g.z_um = read_all<double>(file_, "grid/z_um", H5T_NATIVE_DOUBLE, path_);
@@ -330,6 +386,14 @@ ResultGrid Hdf5Result::read_grid() const {
   g.nx = static_cast<int>(g.x_um.size());
   g.ny = g.dim == 3 ? static_cast<int>(g.y_um.size()) : 1;
   g.nz = static_cast<int>(g.z_um.size());
+  const std::size_t cells = static_cast<std::size_t>(g.nx) * g.ny * g.nz;
+  const bool consistent = (g.dim == 2 || g.dim == 3) && g.nx > 0 && g.nz > 0 && g.ny > 0 &&
+                          g.z_faces_um.size() == g.z_um.size() + 1 && g.layer_id.size() == cells &&
+                          !g.layer_names.empty() &&
+                          g.layer_bounds_um.size() == g.layer_names.size() + 1;
+  if (!consistent)
+    throw InputError(path_ + ": /grid is inconsistent (sizes of x_um, z_um, z_faces_um, " +
+                     "layer_id, layer_names and layer_bounds_um do not agree)");
   return g;
 }
 

@@ -21,9 +21,13 @@ struct ResultSummary {
   std::vector<double> time_s;            ///< size steps
   std::vector<double> dt_s;              ///< size steps (0 for the initial row)
   std::vector<std::string> layer_names;  ///< size layers
-  /// Field name → volume-weighted layer means, row-major (step, layer): size steps · layers.
+  /// Column name → volume-weighted layer means, row-major (step, layer): size steps · layers.
+  /// Every field has a column; any further (row, layer) dataset in /summary (for example
+  /// `open_channels`) is read too.
   std::map<std::string, std::vector<double>> mean;
+  std::map<std::string, std::string> units;  ///< column name → its `units` attribute
   std::size_t num_steps() const { return time_s.size(); }
+  bool has(const std::string& column) const { return mean.count(column) != 0; }
   double at(const std::string& field, std::size_t step, std::size_t layer) const {
     return mean.at(field)[step * layer_names.size() + layer];
   }
@@ -43,7 +47,9 @@ struct ResultGrid {
 /// \brief An open result file (read-only). Not copyable.
 class Hdf5Result {
  public:
-  /// Open `path`; InputError if it is missing, not HDF5, or has no /fields group.
+  /// Open `path`; InputError if it is missing, a directory, not HDF5 (corrupt or truncated
+  /// files included), or a foreign HDF5 file (no skinheal `format` attribute and no /fields,
+  /// /time and /grid).
   explicit Hdf5Result(const std::string& path);
   ~Hdf5Result();
   Hdf5Result(const Hdf5Result&) = delete;
@@ -72,6 +78,8 @@ class Hdf5Result {
   std::vector<std::array<std::string, 3>> parameters() const;
   /// The attributes of /provenance, formatted as text.
   std::map<std::string, std::string> provenance() const;
+  /// Minimum and maximum of a field over every snapshot (NaNs ignored; {0, 0} if all NaN).
+  std::array<double, 2> field_range(const std::string& field) const;
 
  private:
   std::string path_;

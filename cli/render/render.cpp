@@ -1,0 +1,403 @@
+// `skinheal render`: per-snapshot cross-sections, a timeline and a movie (see render.hpp and
+// docs/rendering.md).
+#include "cli/render/render.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "cli/render/detail/canvas.hpp"
+#include "cli/render/detail/pieces.hpp"
+#include "cli/render/result_facts.hpp"
+#include "cli/render/virtual_display.hpp"
+#include "engine/error.hpp"
+#include "engine/output/hdf5_reader.hpp"
+#include "engine/strings.hpp"
+
+namespace skinheal::render {
+
+namespace {
+
+using detail::Canvas;
+using detail::PanelData;
+using detail::PanelPlacement;
+using detail::Rect;
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+/// Default panel: the four matrix/cell fields of a skin run, else every field of a generic run
+/// (up to six), else the first.
+std::vector<std::string> default_fields(const std::vector<std::string>& names) {
+  const std::vector<std::string> skin = {"collagen_I", "collagen_III", "elastin", "fibroblasts"};
+  if (std::all_of(skin.begin(), skin.end(), [&](const std::string& f) {
+        return std::find(names.begin(), names.end(), f) != names.end();
+      }))
+    return skin;
+  if (names.size() <= 6) return names;
+  return {names.front()};
+}
+
+std::string iso_default(const std::vector<std::string>& names, const std::string& first) {
+  for (const char* candidate : {"fibrin", "damage", "channel", "clot"})
+    if (std::find(names.begin(), names.end(), candidate) != names.end()) return candidate;
+  for (const std::string& n : names)
+    if (n.find("channel") != std::string::npos || n.find("clot") != std::string::npos) return n;
+  return first;
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out;
+}
+
+/// One image's record for render.json (pixel rectangles with PNG rows, top left origin).
+struct ImageRecord {
+  std::string file, kind;
+  std::size_t snapshot = 0;
+  double time_s = 0;
+  std::vector<PanelPlacement> panels;
+};
+
+void write_manifest(const std::string& path, const std::string& input, int w, int h,
+                    const std::vector<ImageRecord>& images) {
+  std::ostringstream j;
+  j << std::setprecision(10);
+  j << "{\n  \"input\": \"" << json_escape(input) << "\",\n  \"width\": " << w
+    << ",\n  \"height\": " << h << ",\n  \"images\": [\n";
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const ImageRecord& im = images[i];
+    j << "    {\"file\": \"" << json_escape(im.file) << "\", \"kind\": \"" << im.kind
+      << "\", \"snapshot\": " << im.snapshot << ", \"time_s\": " << im.time_s << ", \"panels\": [";
+    for (std::size_t p = 0; p < im.panels.size(); ++p) {
+      const PanelPlacement& pl = im.panels[p];
+      j << (p ? ", " : "") << "{\"title\": \"" << json_escape(pl.title) << "\", \"view\": \""
+        << pl.view << "\", \"left_px\": " << pl.data.x
+        << ", \"top_px\": " << h - (pl.data.y + pl.data.h) << ", \"width_px\": " << pl.data.w
+        << ", \"height_px\": " << pl.data.h << ", \"u_um\": [" << pl.u0_um << ", " << pl.u1_um
+        << "], \"v_um\": [" << pl.v0_um << ", " << pl.v1_um << "], \"range\": [" << pl.range[0]
+        << ", " << pl.range[1] << "]}";
+    }
+    j << "]}" << (i + 1 < images.size() ? "," : "") << "\n";
+  }
+  j << "  ]\n}\n";
+  const std::string partial = path + ".partial";
+  {
+    std::ofstream out(partial);
+    out << j.str();
+    if (!out) throw Error(path + ": cannot write");
+  }
+  std::filesystem::rename(partial, path);
+}
+
+/// Panels laid out on a grid of cells below a header strip.
+std::vector<Rect> panel_cells(int n, int w, int h, int header_px) {
+  const int cols = n <= 1 ? 1 : n <= 4 ? 2 : 3;
+  const int rows = (n + cols - 1) / cols;
+  const int cw = w / cols, ch = (h - header_px) / rows;
+  std::vector<Rect> cells;
+  for (int i = 0; i < n; ++i) {
+    const int r = i / cols, c = i % cols;
+    cells.push_back({c * cw, h - header_px - (r + 1) * ch, cw, ch});
+  }
+  return cells;
+}
+
+struct Context {
+  const Hdf5Result& result;
+  const ResultGrid& grid;
+  std::vector<double> times;
+  std::vector<std::string> labels;
+  double reference_s = 0;
+  std::map<std::string, std::array<double, 2>> ranges;
+  std::map<std::string, std::string> units, descriptions;
+};
+
+std::vector<std::pair<std::string, double>> layer_tops(const ResultGrid& g) {
+  std::vector<std::pair<std::string, double>> tops;
+  for (std::size_t l = 0; l < g.layer_names.size(); ++l)
+    tops.emplace_back(g.layer_names[l], g.layer_bounds_um[l]);
+  return tops;
+}
+
+std::vector<double> uniform_faces(double start, double step, int n) {
+  std::vector<double> f(static_cast<std::size_t>(n) + 1);
+  for (int i = 0; i <= n; ++i) f[i] = start + step * i;
+  return f;
+}
+
+/// A depth section (x–z at row `j` of y, or y–z at column `i` of x) of a snapshot.
+PanelData depth_section(const Context& ctx, const std::string& field,
+                        const std::vector<float>& values, char plane, int index) {
+  const ResultGrid& g = ctx.grid;
+  PanelData d;
+  d.title = field;
+  const std::string& desc = ctx.descriptions.at(field);
+  if (!desc.empty()) d.title += " \u2014 " + desc;
+  d.units = ctx.units.at(field);
+  d.vertical_axis = "depth";
+  d.rows = g.nz;
+  d.v_faces_um = g.z_faces_um;
+  d.layer_tops_um = layer_tops(g);
+  d.range = ctx.ranges.at(field);
+  d.du_um = g.dx_um;
+  const std::size_t plane_size = static_cast<std::size_t>(g.nx) * g.ny;
+  if (plane == 'x') {  // x–z at y row j
+    d.horizontal_axis = "x";
+    d.cols = g.nx;
+    d.u0_um = g.x_um.front() - 0.5 * g.dx_um;
+    for (int k = 0; k < g.nz; ++k)
+      for (int i = 0; i < g.nx; ++i)
+        d.values.push_back(values[k * plane_size + static_cast<std::size_t>(index) * g.nx + i]);
+  } else {  // y–z at x column i
+    d.horizontal_axis = "y";
+    d.cols = g.ny;
+    d.u0_um = g.y_um.front() - 0.5 * g.dx_um;
+    for (int k = 0; k < g.nz; ++k)
+      for (int j = 0; j < g.ny; ++j)
+        d.values.push_back(values[k * plane_size + static_cast<std::size_t>(j) * g.nx + index]);
+  }
+  return d;
+}
+
+/// A plan view (x–y) of row k of depth.
+PanelData plan_section(const Context& ctx, const std::string& field,
+                       const std::vector<float>& values, int k) {
+  const ResultGrid& g = ctx.grid;
+  PanelData d;
+  std::ostringstream t;
+  t << field << " at depth " << std::lround(g.z_um[k]) << " \u00b5m";
+  d.title = t.str();
+  d.units = ctx.units.at(field);
+  d.horizontal_axis = "x";
+  d.vertical_axis = "y";
+  d.cols = g.nx;
+  d.rows = g.ny;
+  d.u0_um = g.x_um.front() - 0.5 * g.dx_um;
+  d.du_um = g.dx_um;
+  d.v_faces_um = uniform_faces(g.y_um.front() - 0.5 * g.dx_um, g.dx_um, g.ny);
+  d.range = ctx.ranges.at(field);
+  const std::size_t plane_size = static_cast<std::size_t>(g.nx) * g.ny;
+  d.values.assign(values.begin() + k * plane_size, values.begin() + (k + 1) * plane_size);
+  return d;
+}
+
+/// The depth row where `values` varies most across the plane (for the plan view).
+int most_varied_row(const ResultGrid& g, const std::vector<float>& values) {
+  const std::size_t plane = static_cast<std::size_t>(g.nx) * g.ny;
+  int best = g.nz / 4;
+  double best_var = 0;
+  for (int k = 0; k < g.nz; ++k) {
+    double s = 0, s2 = 0;
+    for (std::size_t p = 0; p < plane; ++p) {
+      const double v = values[k * plane + p];
+      s += v;
+      s2 += v * v;
+    }
+    const double var = s2 / plane - (s / plane) * (s / plane);
+    if (var > best_var * (1 + 1e-9)) {
+      best_var = var;
+      best = k;
+    }
+  }
+  return best;
+}
+
+std::string header_text(const Context& ctx, std::size_t s) {
+  std::ostringstream h;
+  h << format_since(ctx.times[s] - ctx.reference_s);
+  const std::string& label = s < ctx.labels.size() ? ctx.labels[s] : std::string();
+  if (!label.empty() && label != "scheduled") h << " \u00b7 " << label;
+  return h.str();
+}
+
+std::string header_detail(const Context& ctx, std::size_t s, const std::string& input) {
+  std::ostringstream h;
+  h << "snapshot " << s + 1 << "/" << ctx.times.size() << ", t = " << format_duration(ctx.times[s])
+    << " \u00b7 " << std::filesystem::path(input).filename().string();
+  return h.str();
+}
+
+char numbered_buf[64];
+std::string numbered(const std::string& stem, std::size_t s) {
+  std::snprintf(numbered_buf, sizeof numbered_buf, "%s_%03zu.png", stem.c_str(), s);
+  return numbered_buf;
+}
+
+}  // namespace
+
+std::vector<std::size_t> parse_snapshot_selection(const std::string& text, std::size_t count) {
+  std::vector<std::size_t> out;
+  if (count == 0) throw InputError("the result has no snapshots");
+  const std::string all = trim(text);
+  if (all.empty() || all == "all") {
+    for (std::size_t i = 0; i < count; ++i) out.push_back(i);
+    return out;
+  }
+  std::istringstream in(all);
+  for (std::string item; std::getline(in, item, ',');) {
+    item = trim(item);
+    long long index = 0;
+    if (item == "first") {
+      index = 0;
+    } else if (item == "last") {
+      index = static_cast<long long>(count) - 1;
+    } else {
+      std::size_t used = 0;
+      try {
+        index = std::stoll(item, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != item.size())
+        throw InputError("--snapshots: '" + item +
+                         "' is not a snapshot index (use all, first, last or numbers like 0,3,-1)");
+      if (index < 0) index += static_cast<long long>(count);
+    }
+    if (index < 0 || index >= static_cast<long long>(count))
+      throw InputError("--snapshots: '" + item + "' is out of range (the result has " +
+                       std::to_string(count) + " snapshots, 0.." + std::to_string(count - 1) + ")");
+    out.push_back(static_cast<std::size_t>(index));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+RenderReport render_result(const RenderOptions& o) {
+  // 1. Open and check everything before creating anything.
+  if (o.width_px < 200 || o.height_px < 150 || o.width_px > 8192 || o.height_px > 8192)
+    throw InputError("--size must be between 200x150 and 8192x8192");
+  Hdf5Result result(o.input);
+  const ResultGrid grid = result.read_grid();
+  const std::vector<std::string> names = result.field_names();
+  if (names.empty()) throw InputError(o.input + ": the result has no fields");
+  std::vector<std::string> fields = o.fields.empty() ? default_fields(names) : o.fields;
+  for (const std::string& f : fields)
+    if (std::find(names.begin(), names.end(), f) == names.end())
+      throw InputError(o.input + ": no field '" + f + "'" + suggest_nearest(f, names));
+  Context ctx{result, grid, result.snapshot_times_s(), result.snapshot_labels(), 0, {}, {}, {}};
+  const std::vector<std::size_t> snaps = parse_snapshot_selection(o.snapshots, ctx.times.size());
+  const std::vector<EventMark> events = events_from_labels(ctx.times, ctx.labels);
+  ctx.reference_s = reference_time_s(events, ctx.times);
+  std::string iso = o.iso_field.empty() ? iso_default(names, fields.front()) : o.iso_field;
+  if (grid.dim == 3 && std::find(names.begin(), names.end(), iso) == names.end())
+    throw InputError(o.input + ": no field '" + iso + "' for the isosurface" +
+                     suggest_nearest(iso, names));
+  std::vector<std::string> needed = fields;
+  if (grid.dim == 3) needed.push_back(iso);
+  for (const std::string& f : needed) {
+    ctx.ranges[f] = result.field_range(f);
+    ctx.units[f] = result.field_units(f);
+    ctx.descriptions[f] = result.field_description(f);
+  }
+  const ResultSummary summary = result.read_summary();
+
+  std::filesystem::create_directories(o.output_dir);
+  const std::filesystem::path dir(o.output_dir);
+  RenderReport report;
+  // 2. A display to render on (Xvfb if none); stopped when this function returns or throws.
+  VirtualDisplay display(o.width_px, o.height_px);
+  report.display = display.display();
+  report.started_xvfb = display.started();
+
+  auto wrote = [&](const std::string& file) {
+    report.files.push_back(file);
+    if (o.verbose) std::cout << "wrote " << file << "\n";
+  };
+
+  std::vector<ImageRecord> images;
+  std::vector<std::string> frames;
+  const int header_px = std::clamp(o.height_px / 14, 30, 70);
+  for (std::size_t s : snaps) {
+    std::map<std::string, std::vector<float>> data;
+    for (const std::string& f : needed)
+      if (!data.count(f)) data[f] = result.read_snapshot(f, s);
+    // Cross-section panel (3D: x–z at the middle y row).
+    {
+      Canvas canvas(o.width_px, o.height_px);
+      canvas.text(header_text(ctx, s), 12, o.height_px - header_px / 2 - header_px / 5,
+                  std::max(12, header_px * 2 / 5), {0.05, 0.05, 0.05}, true);
+      canvas.text(header_detail(ctx, s, o.input), o.width_px - 12,
+                  o.height_px - header_px / 2 - header_px / 6, std::max(10, header_px / 4),
+                  {0.35, 0.35, 0.35}, false, 2);
+      const std::vector<Rect> cells =
+          panel_cells(static_cast<int>(fields.size()), o.width_px, o.height_px, header_px);
+      ImageRecord rec{numbered("section", s), "section", s, ctx.times[s], {}};
+      for (std::size_t i = 0; i < fields.size(); ++i)
+        rec.panels.push_back(canvas.panel(
+            cells[i], depth_section(ctx, fields[i], data[fields[i]], 'x', grid.ny / 2)));
+      const std::string path = (dir / rec.file).string();
+      canvas.save_png(path);
+      wrote(path);
+      frames.push_back(path);
+      images.push_back(std::move(rec));
+    }
+    if (grid.dim == 3) {  // orthogonal slices of the first field plus the isosurface view
+      Canvas canvas(o.width_px, o.height_px);
+      const std::string& f = fields.front();
+      canvas.text(header_text(ctx, s), 12, o.height_px - header_px / 2 - header_px / 5,
+                  std::max(12, header_px * 2 / 5), {0.05, 0.05, 0.05}, true);
+      canvas.text(header_detail(ctx, s, o.input), o.width_px - 12,
+                  o.height_px - header_px / 2 - header_px / 6, std::max(10, header_px / 4),
+                  {0.35, 0.35, 0.35}, false, 2);
+      const std::vector<Rect> cells = panel_cells(4, o.width_px, o.height_px, header_px);
+      ImageRecord rec{numbered("slices3d", s), "slices3d", s, ctx.times[s], {}};
+      rec.panels.push_back(
+          canvas.panel(cells[0], depth_section(ctx, f, data[f], 'x', grid.ny / 2)));
+      rec.panels.push_back(
+          canvas.panel(cells[1], depth_section(ctx, f, data[f], 'y', grid.nx / 2)));
+      rec.panels.push_back(
+          canvas.panel(cells[2], plan_section(ctx, f, data[f], most_varied_row(grid, data[f]))));
+      const std::vector<float>& iv = data[iso];
+      const auto [lo, hi] = std::minmax_element(iv.begin(), iv.end());
+      const double level = 0.5 * (*lo + *hi);
+      std::ostringstream caption;
+      caption << "isosurface " << iso << " = " << std::setprecision(3) << level << " "
+              << result.field_units(iso);
+      if (!(*hi - *lo > 1e-12 * std::max(1.0, std::abs(double(*hi)))))
+        caption.str(iso + " is uniform: no isosurface");
+      detail::add_isosurface_view(canvas, cells[3], grid, iv, level, caption.str());
+      const std::string path = (dir / rec.file).string();
+      canvas.save_png(path);
+      wrote(path);
+      images.push_back(std::move(rec));
+    }
+  }
+
+  // 3. Timeline from /summary.
+  {
+    const std::string path = (dir / "timeline.png").string();
+    std::string subtitle = std::filesystem::path(o.input).filename().string();
+    detail::write_timeline(path, summary, names, ctx.reference_s, marked_events(events), o.width_px,
+                           o.height_px, subtitle);
+    wrote(path);
+    images.push_back({"timeline.png", "timeline", 0, 0, {}});
+  }
+  // 4. Movie of the cross-sections.
+  if (o.movie && frames.size() >= 2) {
+    const std::string movie =
+        detail::write_movie(o.output_dir, frames, o.frames_per_second, report.movie_note);
+    wrote(movie);
+  } else if (o.movie) {
+    report.movie_note = "one snapshot only: no movie";
+  }
+  const std::string manifest = (dir / "render.json").string();
+  write_manifest(manifest, o.input, o.width_px, o.height_px, images);
+  wrote(manifest);
+  return report;
+}
+
+}  // namespace skinheal::render

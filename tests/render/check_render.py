@@ -1,0 +1,369 @@
+#!/usr/bin/python3
+"""Checks for `skinheal render` and `skinheal info` (run by CTest, see
+tests/CMakeLists.d/render.cmake). Usage: check_render.py MODE SKINHEAL WORKDIR [SOURCE_DIR]
+
+Modes: setup (runs the fixtures), images2d, channel, images3d, gif, info, badinput. Every mode asserts numbers and exits
+non-zero with a message on the first failed check. Rendering runs with DISPLAY unset, so
+skinheal must start its own Xvfb. PNGs are decoded here with zlib (no imaging library).
+"""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def read_png(path):
+    """Decode an 8-bit RGB/RGBA PNG into (width, height, channels, rows of bytes)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    check(data[:8] == b"\x89PNG\r\n\x1a\n", path + ": not a PNG")
+    pos, idat, width = 8, b"", None
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            check(depth == 8 and colour in (2, 6), path + ": expected 8-bit RGB(A)")
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        ftype = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b = prev[i]
+            c = prev[i - channels] if i >= channels else 0
+            if ftype == 1:
+                line[i] = (line[i] + a) & 255
+            elif ftype == 2:
+                line[i] = (line[i] + b) & 255
+            elif ftype == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ftype == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[i] = (line[i] + pred) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, channels, rows
+
+
+def pixel(img, x, y):
+    w, h, ch, rows = img
+    return tuple(rows[y][x * ch:x * ch + 3])
+
+
+def luminance_std(img):
+    w, h, ch, rows = img
+    s = s2 = n = 0
+    for y in range(0, h, 2):
+        row = rows[y]
+        for x in range(0, w, 2):
+            v = 0.299 * row[x * ch] + 0.587 * row[x * ch + 1] + 0.114 * row[x * ch + 2]
+            s += v
+            s2 += v * v
+            n += 1
+    mean = s / n
+    return max(s2 / n - mean * mean, 0.0) ** 0.5
+
+
+def run(cmd, env=None, expect=0):
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if expect is not None and r.returncode != expect:
+        fail("%s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s" %
+             (" ".join(cmd), r.returncode, expect, r.stdout, r.stderr))
+    return r
+
+
+def headless_env():
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env["OMP_NUM_THREADS"] = "1"
+    return env
+
+
+def ensure_result(skinheal, work, source, name):
+    """Run tests/render/NAME.toml into WORK/NAME.h5 once (reused by later modes)."""
+    out = os.path.join(work, name + ".h5")
+    if not os.path.exists(out):
+        os.makedirs(work, exist_ok=True)
+        run([skinheal, "run", os.path.join(source, "tests", "render", name + ".toml"), "-o", out,
+             "--force"], env=headless_env())
+    check(os.path.exists(out), out + " was not written")
+    return out
+
+
+def snapshot_count(h5):
+    import h5py
+    with h5py.File(h5, "r") as f:
+        return len(f["time"])
+
+
+def render(skinheal, h5, outdir, extra, env=None):
+    shutil.rmtree(outdir, ignore_errors=True)
+    r = run([skinheal, "render", h5, "-o", outdir] + extra, env=env or headless_env())
+    with open(os.path.join(outdir, "render.json")) as f:
+        return r, json.load(f)
+
+
+def mode_images2d(skinheal, work, source):
+    h5 = ensure_result(skinheal, work, source, "channel_2d")
+    out = os.path.join(work, "images2d")
+    r, manifest = render(skinheal, h5, out, ["--size", "900x640"])
+    check("Xvfb started" in r.stdout, "expected skinheal to start Xvfb with DISPLAY unset:\n" +
+          r.stdout)
+    sections = [im for im in manifest["images"] if im["kind"] == "section"]
+    n = snapshot_count(h5)
+    check(n >= 3, "the fixture should have at least 3 snapshots, has %d" % n)
+    check(len(sections) == n, "expected %d section images (one per snapshot), got %d" %
+          (n, len(sections)))
+    check(len(sections[0]["panels"]) == 2, "generic run: expected a panel per field (2)")
+    for im in sections + [{"file": "timeline.png"}]:
+        img = read_png(os.path.join(out, im["file"]))
+        check(img[0] == 900 and img[1] == 640,
+              "%s is %dx%d, expected 900x640" % (im["file"], img[0], img[1]))
+        sd = luminance_std(img)
+        check(sd > 15.0, "%s looks blank (luminance std %.2f <= 15)" % (im["file"], sd))
+        print("%s: 900x640, luminance std %.1f" % (im["file"], sd))
+    movie = os.path.join(out, "movie.mp4")
+    check(os.path.exists(movie) and os.path.getsize(movie) > 1000, "movie.mp4 missing or empty")
+    with open(movie, "rb") as f:
+        check(f.read(12)[4:8] == b"ftyp", "movie.mp4 is not an MP4 (no ftyp box)")
+    leftovers = [f for f in os.listdir(out) if f.endswith(".partial")]
+    check(not leftovers, "partial files left behind: %s" % leftovers)
+
+
+def mode_channel(skinheal, work, source):
+    """The marker occupies x in [600, 680) um, z in [0, 500) um of a 1000 um wide section."""
+    h5 = ensure_result(skinheal, work, source, "channel_2d")
+    out = os.path.join(work, "channel")
+    _, manifest = render(skinheal, h5, out,
+                         ["--size", "800x700", "--field", "marker", "--snapshots", "last",
+                          "--no-movie"])
+    im = [i for i in manifest["images"] if i["kind"] == "section"]
+    last = snapshot_count(h5) - 1
+    check(len(im) == 1 and im[0]["snapshot"] == last, "expected one section of snapshot %d" % last)
+    p = im[0]["panels"][0]
+    img = read_png(os.path.join(out, im[0]["file"]))
+    left, top, w, h = p["left_px"], p["top_px"], p["width_px"], p["height_px"]
+    u0, u1 = p["u_um"]
+    v0, v1 = p["v_um"]
+    check(abs(u0) < 1e-9 and abs(u1 - 1000) < 1e-6, "panel x extent %s, expected [0, 1000]" %
+          p["u_um"])
+    check(w > 300, "panel only %d px wide" % w)
+
+    def bright(px):  # the top of viridis (marker = 1) is yellow
+        return px[0] > 180 and px[1] > 180 and px[2] < 120
+
+    for depth in (120.0, 250.0, 450.0):
+        y = top + int((depth - v0) / (v1 - v0) * h)
+        cols = [x - left for x in range(left, left + w) if bright(pixel(img, x, y))]
+        check(cols, "no marker pixels at depth %g um (row %d)" % (depth, y))
+        exp_lo, exp_hi = 600.0 / 1000.0 * w, 680.0 / 1000.0 * w
+        check(abs(cols[0] - exp_lo) <= 1.5 and abs(cols[-1] + 1 - exp_hi) <= 1.5,
+              "depth %g um: marker in columns %d..%d, expected %.1f..%.1f" %
+              (depth, cols[0], cols[-1] + 1, exp_lo, exp_hi))
+        check(len(cols) == cols[-1] - cols[0] + 1, "marker columns not contiguous at %g um" % depth)
+        print("depth %g um: marker in columns %d..%d (expected %.1f..%.1f)" %
+              (depth, cols[0], cols[-1] + 1, exp_lo, exp_hi))
+    y = top + int((700.0 - v0) / (v1 - v0) * h)
+    below = [x for x in range(left, left + w) if bright(pixel(img, x, y))]
+    check(not below, "marker pixels below the channel (depth 700 um): %d" % len(below))
+    # Outside the channel the value is 0: the bottom of viridis (dark purple).
+    px = pixel(img, left + w // 5, top + h // 2)
+    check(px[2] > px[1] and px[0] < 120 and px[1] < 60, "background pixel %s not dark purple" %
+          (px,))
+
+
+def mode_images3d(skinheal, work, source):
+    h5 = ensure_result(skinheal, work, source, "channel_3d")
+    out = os.path.join(work, "images3d")
+    _, manifest = render(skinheal, h5, out, ["--size", "800x800", "--snapshots", "first,last",
+                                             "--field", "clot", "--field", "agent"])
+    slices = [i for i in manifest["images"] if i["kind"] == "slices3d"]
+    check(len(slices) == 2, "expected 2 slices3d images, got %d" % len(slices))
+    views = [p["view"] for p in slices[0]["panels"]]
+    check(views == ["x-depth", "y-depth", "x-y"], "unexpected 3D views %s" % views)
+    img = read_png(os.path.join(out, slices[-1]["file"]))
+    check(img[0] == 800 and img[1] == 800, "slices3d size %dx%d" % (img[0], img[1]))
+    sd = luminance_std(img)
+    check(sd > 15.0, "slices3d image looks blank (std %.2f)" % sd)
+    # The isosurface (red) must appear in the 3D view quadrant (bottom right).
+    red = 0
+    for y in range(img[1] // 2, img[1], 2):
+        for x in range(img[0] // 2, img[0], 2):
+            r, g, b = pixel(img, x, y)
+            red += r > 120 and g < 80 and b < 80
+    check(red > 50, "no isosurface pixels in the 3D view (%d red pixels)" % red)
+    # The channel column lands in the middle of the x-depth slice: x in [180, 220) of 400 um.
+    p = slices[-1]["panels"][0]
+    y = p["top_px"] + int((100.0 - p["v_um"][0]) / (p["v_um"][1] - p["v_um"][0]) * p["height_px"])
+    cols = [x - p["left_px"] for x in range(p["left_px"], p["left_px"] + p["width_px"])
+            if pixel(img, x, y)[0] > 180 and pixel(img, x, y)[1] > 180]
+    exp_lo, exp_hi = 180 / 400 * p["width_px"], 220 / 400 * p["width_px"]
+    check(cols and abs(cols[0] - exp_lo) <= 1.5 and abs(cols[-1] + 1 - exp_hi) <= 1.5,
+          "3D x-depth slice: channel columns %s, expected %.1f..%.1f" %
+          ((cols[0], cols[-1] + 1) if cols else None, exp_lo, exp_hi))
+    print("3D: %d red isosurface pixels; channel columns %d..%d" % (red, cols[0], cols[-1] + 1))
+
+
+def mode_gif(skinheal, work, source):
+    """Without ffmpeg on PATH the movie falls back to an animated GIF that ffmpeg can decode."""
+    h5 = ensure_result(skinheal, work, source, "channel_2d")
+    out = os.path.join(work, "gif")
+    bindir = os.path.join(work, "path_without_ffmpeg")
+    shutil.rmtree(bindir, ignore_errors=True)
+    os.makedirs(bindir)
+    xvfb = shutil.which("Xvfb")
+    check(xvfb is not None, "Xvfb not installed")
+    os.symlink(xvfb, os.path.join(bindir, "Xvfb"))
+    env = headless_env()
+    env["PATH"] = bindir
+    r, manifest = render(skinheal, h5, out, ["--size", "400x300", "--field", "marker"], env=env)
+    gif = os.path.join(out, "movie.gif")
+    check(os.path.exists(gif) and not os.path.exists(os.path.join(out, "movie.mp4")),
+          "expected movie.gif and no movie.mp4")
+    check("ffmpeg not found" in r.stdout, "no note about the GIF fallback:\n" + r.stdout)
+    with open(gif, "rb") as f:
+        data = f.read()
+    check(data[:6] == b"GIF89a" and data[-1:] == b";", "movie.gif header/trailer wrong")
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        print("ffmpeg absent: GIF header checked only")
+        return
+    dec = subprocess.run([ffmpeg, "-v", "error", "-i", gif, "-f", "rawvideo", "-pix_fmt",
+                          "rgb24", "-"], capture_output=True)
+    check(dec.returncode == 0, "ffmpeg cannot decode movie.gif: " + dec.stderr.decode())
+    frame = 400 * 300 * 3
+    n = snapshot_count(h5)
+    check(len(dec.stdout) == n * frame, "movie.gif has %d frames, expected %d" %
+          (len(dec.stdout) // frame, n))
+    # The last frame matches the last PNG to within the colour-cube quantisation.
+    png = read_png(os.path.join(out, "section_%03d.png" % (n - 1)))
+    last = dec.stdout[-frame:]
+    err = 0
+    for y in range(0, 300, 3):
+        for x in range(0, 400, 3):
+            a = pixel(png, x, y)
+            b = last[(y * 400 + x) * 3:(y * 400 + x) * 3 + 3]
+            err += sum(abs(a[i] - b[i]) for i in range(3)) / 3
+    err /= (100 * 134)
+    check(err < 30, "GIF frame differs from the PNG by %.1f per channel on average" % err)
+    print("GIF: %d frames decoded, mean abs difference %.1f" % (len(dec.stdout) // frame, err))
+
+
+def mode_info(skinheal, work, source):
+    h5 = ensure_result(skinheal, work, source, "channel_2d")
+    r = run([skinheal, "info", h5])
+    out = r.stdout
+    print(out)
+    for needle in ["status complete", "a render test fixture", "grid: 2D, 50 x",
+                   "epidermis", "dermis", "0.0 ..    100.0", "100.0 ..   1000.0",
+                   "marker           [1]", "spread           [ug/cm^3]",
+                   "snapshots (", "10 min", "1 h", "events: session_1 at 0 s",
+                   "outcomes: per-layer means"]:
+        check(needle in out, "info output lacks '%s'" % needle)
+    # The marker's dermis mean: 80 um of 1000 um width, 400 of 900 um depth -> 0.08 * 4/9.
+    line = [l for l in out.splitlines() if l.strip().startswith("dermis")]
+    check(line, "no dermis outcome line")
+
+
+def mode_badinput(skinheal, work, source):
+    good = ensure_result(skinheal, work, source, "channel_2d")
+    bad = os.path.join(work, "bad")
+    shutil.rmtree(bad, ignore_errors=True)
+    os.makedirs(bad)
+    cases = {}
+    cases["missing"] = (os.path.join(bad, "missing.h5"), "no such file")
+    text = os.path.join(bad, "text.h5")
+    with open(text, "w") as f:
+        f.write("this is not HDF5\n" * 100)
+    cases["text"] = (text, "not an HDF5 file")
+    trunc = os.path.join(bad, "truncated.h5")
+    with open(good, "rb") as f:
+        data = f.read()
+    with open(trunc, "wb") as f:
+        f.write(data[:len(data) // 2])
+    cases["truncated"] = (trunc, "truncated")
+    foreign = os.path.join(bad, "foreign.h5")
+    import h5py
+    with h5py.File(foreign, "w") as f:
+        f["temperature"] = [1.0, 2.0]
+        f.attrs["format"] = "weather station"
+    cases["foreign"] = (foreign, "not a skinheal result")
+    foreign2 = os.path.join(bad, "foreign2.h5")
+    with h5py.File(foreign2, "w") as f:
+        f.create_group("fields")
+    cases["foreign_no_format"] = (foreign2, "not a skinheal result")
+    cases["directory"] = (bad, "is a directory")
+    for name, (path, reason) in cases.items():
+        for cmd in (["info", path], ["render", path, "-o", os.path.join(bad, "out_" + name)]):
+            r = run([skinheal] + cmd, env=headless_env(), expect=None)
+            lines = [l for l in r.stderr.splitlines() if l.strip()]
+            check(r.returncode == 2, "%s %s: exit %d, expected 2" % (cmd[0], name, r.returncode))
+            check(len(lines) == 1, "%s %s: expected one line on stderr, got:\n%s" %
+                  (cmd[0], name, r.stderr))
+            check(path in lines[0] and reason in lines[0],
+                  "%s %s: message lacks the file or '%s': %s" % (cmd[0], name, reason, lines[0]))
+            check(r.stdout == "", "%s %s: printed on stdout: %s" % (cmd[0], name, r.stdout))
+            if cmd[0] == "render":
+                check(not os.path.exists(cmd[3]), "render %s created %s" % (name, cmd[3]))
+            print("%-8s %-18s exit 2: %s" % (cmd[0], name, lines[0]))
+    # Bad options on a good file: one line, exit 2, nothing created.
+    for opts, reason in ((["--field", "colagen"], "no field 'colagen'"),
+                         (["--snapshots", "7"], "out of range"),
+                         (["--size", "big"], "--size")):
+        target = os.path.join(bad, "out_opts")
+        r = run([skinheal, "render", good, "-o", target] + opts, env=headless_env(), expect=None)
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        check(r.returncode == 2 and len(lines) == 1 and reason in lines[0],
+              "render %s: exit %d, stderr %r" % (opts, r.returncode, r.stderr))
+        check(not os.path.exists(target), "render %s created the output directory" % opts)
+        print("render %-22s exit 2: %s" % (" ".join(opts), lines[0]))
+
+
+def mode_setup(skinheal, work, source):
+    for name in ("channel_2d", "channel_3d"):
+        path = os.path.join(work, name + ".h5")
+        if os.path.exists(path):
+            os.remove(path)
+        ensure_result(skinheal, work, source, name)
+        print("wrote " + path)
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__)
+        sys.exit(2)
+    mode, skinheal, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    source = sys.argv[4] if len(sys.argv) > 4 else os.path.join(os.path.dirname(__file__), "..",
+                                                                "..")
+    modes = {"setup": mode_setup, "images2d": mode_images2d, "channel": mode_channel, "images3d": mode_images3d,
+             "gif": mode_gif, "info": mode_info, "badinput": mode_badinput}
+    check(mode in modes, "unknown mode " + mode)
+    modes[mode](skinheal, os.path.abspath(work), source)
+    print("OK " + mode)
+
+
+if __name__ == "__main__":
+    main()
