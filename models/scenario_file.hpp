@@ -16,9 +16,18 @@ struct LoadedScenario {
   models::BuiltScenario built;
   std::string text;                                    ///< the scenario file as given
   std::vector<std::array<std::string, 3>> parameters;  ///< key, value, source ("file"/"default")
+  std::vector<std::string> warnings;  ///< "file:line: 'key' ..." (also sent to the warning sink)
 };
 
-/// Load and build a scenario; throws InputError with file, line, key and reason.
+/// Where load_scenario* send each warning as it is found (a value outside its usual range, the
+/// run goes on). Default: one line "skinheal: warning: <text>" on stderr; nullptr drops them.
+using WarningSink = void (*)(const std::string& warning);
+void set_warning_sink(WarningSink sink);
+
+/// Load and build a scenario; throws InputError with file, line, key and reason. Every
+/// InputError message starts with the file name (`name` for load_scenario_text). The grid is
+/// checked against skinheal::resource_limits() (engine/input/resources.hpp) before it is
+/// allocated.
 /// `overrides` are "dotted.key=value" with a TOML value ("time.end=\"2 d\"", "grid.dx=...").
 LoadedScenario load_scenario(const std::string& path,
                              const std::vector<std::string>& overrides = {});

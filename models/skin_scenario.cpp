@@ -1,14 +1,26 @@
 #include "models/skin_scenario.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/error.hpp"
+#include "engine/input/resources.hpp"
 
 namespace skinheal::models {
 
 namespace {
 
 constexpr double kDay = 86400.0;
+
+/// Runs `parse` (skin_site, device_preset, ...) and reports its InputError at `key` of `t`.
+template <class Parse>
+auto named_at(const TomlTable& t, const std::string& key, Parse parse) {
+  try {
+    return parse();
+  } catch (const InputError& e) {
+    t.fail(key, std::string("is invalid: ") + e.what());
+  }
+}
 
 /// Every scenario default, in one place (sources in the comments).
 struct ScenarioDefaults {
@@ -54,12 +66,15 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
   }
 
   // [skin]
-  {
-    const bool has = root.has_table("skin");
-    const std::string site = has ? root.table("skin").query_string("site", D::site) : D::site;
-    const std::string state = has ? root.table("skin").query_string("state", D::state) : D::state;
-    c.site = skin_site(site);
-    c.state = skin_state(state);
+  if (root.has_table("skin")) {
+    const TomlTable t = root.table("skin");
+    const std::string site = t.query_string("site", D::site);
+    const std::string state = t.query_string("state", D::state);
+    c.site = named_at(t, "site", [&] { return skin_site(site); });
+    c.state = named_at(t, "state", [&] { return skin_state(state); });
+  } else {
+    c.site = skin_site(D::site);
+    c.state = skin_state(D::state);
   }
 
   // [device]
@@ -68,12 +83,17 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
     if (root.has_table("device")) {
       const TomlTable t = root.table("device");
       preset = t.query_string("preset", D::device);
-      c.device = device_preset(preset);
+      c.device = named_at(t, "preset", [&] { return device_preset(preset); });
       const double len_um = t.query_length_um("needle_length", c.device.needle_length_um());
       t.require_range("needle_length", len_um, 50.0, 5000.0, dims::length);
+      if (t.has("needle_length") && (len_um < 250.0 || len_um > 3000.0))
+        t.warn("needle_length", "= " + format_quantity(len_um, dims::length) +
+                                    " is outside 0.25-3 mm, the range of microneedling devices "
+                                    "the penetration model was calibrated on");
       c.device.needle_length_mm = len_um / 1000.0;
       c.device.needle_diameter_um =
           t.query_length_um("needle_diameter", c.device.needle_diameter_um);
+      t.require_range("needle_diameter", c.device.needle_diameter_um, 10.0, 2000.0, dims::length);
       c.pattern.pressure_factor = t.query_double("pressure_factor", D::pressure_factor);
       t.require_range("pressure_factor", c.pattern.pressure_factor, 0.1, 3.0);
     } else {
@@ -93,9 +113,11 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
     t.require_range("seed", seed, 0, 2147483647.0);
     c.pattern.seed = static_cast<std::uint64_t>(seed);
     c.pattern.jitter_um = t.query_length_um("jitter", 0.0);
+    t.require_range("jitter", c.pattern.jitter_um, 0.0, 1e4, dims::length);
     c.pattern.pen_density_per_cm2 = t.query_double("pen_density", D::pen_density_per_cm2);
     t.require_range("pen_density", c.pattern.pen_density_per_cm2, 1.0, 5000.0);
     c.pattern.section_half_band_um = t.query_length_um("section_half_band", 0.0);
+    t.require_range("section_half_band", c.pattern.section_half_band_um, 0.0, 1e5, dims::length);
     if (t.has("needle_x"))
       c.pattern.single_needle_x_um = t.get_quantity_list("needle_x", dims::length);
   }
@@ -116,6 +138,17 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
     t.require_range("dx", g.dx_um, 1.0, 200.0, dims::length);
     t.require_range("dz_surface", g.dz_surface_um, 0.5, 50.0, dims::length);
     t.require_range("growth", g.growth, 1.0, 2.0);
+    if (!(g.dz_max_um >= g.dz_surface_um))
+      t.fail("dz_max", "must be at least dz_surface (" +
+                           format_quantity(g.dz_surface_um, dims::length) + ")");
+    // Refuse a grid that would not fit before anything is allocated.
+    constexpr int kSkinFields = 13;  // skin_model.hpp: the output contract
+    const double nx = std::round(g.width_um / g.dx_um);
+    const double nz =
+        count_graded_cells(layers_to_depth(c.site, g.depth_um), g.dz_surface_um, g.dz_max_um,
+                           g.growth, resource_limits().max_cells / std::max(nx, 1.0));
+    require_grid_fits(t, nx * nz, kSkinFields,
+                      "raise grid.dx or grid.dz_surface, or make the grid smaller");
   }
 
   // [time]
@@ -135,11 +168,28 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
     const TomlTable t = root.table("treatment");
     c.sessions_s = t.query_time_list_s("sessions", c.sessions_s);
     c.occlusion_after_session_s = t.query_time_s("occlusion_after_session", 0.0);
-    for (double s : c.sessions_s)
+    if (c.sessions_s.empty())
+      t.fail("sessions", "needs at least one session time, such as [\"0 d\"]");
+    for (std::size_t i = 0; i < c.sessions_s.size(); ++i) {
+      const double s = c.sessions_s[i];
       if (s < 0.0 || s > c.end_time_s)
-        t.fail("sessions", "every session must lie between 0 and [time] end");
-    if (c.sessions_s.empty()) t.fail("sessions", "needs at least one session time");
+        t.fail("sessions", "[" + std::to_string(i) + "] = " + format_duration(s) +
+                               " is outside the run: every session must lie between 0 and "
+                               "time.end (" +
+                               format_duration(c.end_time_s) + ")");
+      if (i > 0 && !(s > c.sessions_s[i - 1]))
+        t.fail("sessions", "[" + std::to_string(i) + "] = " + format_duration(s) +
+                               " is not after the session before it; list sessions in "
+                               "increasing order");
+    }
+    t.require_range("occlusion_after_session", c.occlusion_after_session_s, 0.0, 365 * kDay,
+                    dims::time);
   }
+
+  if (!root.has_table("treatment") && root.has_table("time") && c.end_time_s < c.sessions_s.back())
+    root.table("time").fail("end", "= " + format_duration(c.end_time_s) +
+                                       " ends before the default sessions (0, 42 and 84 d); "
+                                       "set [treatment] sessions or a later end");
 
   // [topical]
   if (root.has_table("topical")) {
@@ -153,12 +203,17 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
     a.concentration_ug_per_cm3 = t.query_double("concentration", D::concentration_ug_per_cm3);
     t.require_range("concentration", a.concentration_ug_per_cm3, 0.0, 1e9);
     a.start_after_session_s = t.query_time_s("start_after_session", 0.0);
+    t.require_range("start_after_session", a.start_after_session_s, 0.0, 365 * kDay, dims::time);
     a.duration_s = t.query_time_s("duration", D::duration_s);
     t.require_range("duration", a.duration_s, 1.0, 365 * kDay, dims::time);
     a.occluded = t.query_bool("occluded", false);
   }
   if (root.has_table("output")) root.ignore("output");
-  validate(c);
+  try {
+    validate(c);
+  } catch (const InputError& e) {
+    throw InputError(root.file_name() + ": " + e.what());
+  }
   return c;
 }
 

@@ -36,6 +36,7 @@ struct TomlState {
   std::set<std::string> declared;         ///< Full keys the program asked for, present or not.
   std::set<std::string> ignored;          ///< Subtrees marked as read by ignore().
   std::vector<TomlEntry> entries;         ///< Effective parameters, in order first read.
+  std::vector<std::string> warnings;      ///< From TomlTable::warn, in order.
   std::set<std::string> entry_keys;
 };
 
@@ -402,6 +403,49 @@ std::size_t first_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
+/// The deepest nesting of arrays and inline tables ([ and { outside strings and comments), and
+/// the line where it first exceeds `limit` (0 when it never does). toml11 parses nested values
+/// recursively: a file of 10 000 '[' would otherwise overflow the stack.
+int line_of_deep_nesting(std::string_view text, int limit) {
+  int depth = 0, line = 1;
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  auto starts = [&](std::string_view token) { return text.substr(i, token.size()) == token; };
+  while (i < n) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      ++i;
+    } else if (c == '#') {
+      while (i < n && text[i] != '\n') ++i;
+    } else if (starts("\"\"\"") || starts("'''")) {
+      const std::string_view close = text.substr(i, 3);
+      i += 3;
+      while (i < n && !starts(close)) {
+        if (close[0] == '"' && text[i] == '\\' && i + 1 < n && text[i + 1] != '\n') ++i;
+        if (text[i] == '\n') ++line;
+        ++i;
+      }
+      i += 3;
+    } else if (c == '"' || c == '\'') {
+      ++i;
+      while (i < n && text[i] != c && text[i] != '\n') {
+        if (c == '"' && text[i] == '\\' && i + 1 < n && text[i + 1] != '\n') ++i;
+        ++i;
+      }
+      if (i < n && text[i] == c) ++i;
+    } else {
+      if (c == '[' || c == '{') {
+        if (++depth > limit) return line;
+      } else if ((c == ']' || c == '}') && depth > 0) {
+        --depth;
+      }
+      ++i;
+    }
+  }
+  return 0;
+}
+
 std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
@@ -526,6 +570,10 @@ TomlReader TomlReader::from_string(const std::string& text, const std::string& n
     raise(name + ":" + std::to_string(line) + ": not valid UTF-8 (byte " + byte + " at column " +
           std::to_string(column) + "); save the file as UTF-8");
   }
+  constexpr int kMaxNesting = 64;
+  if (const int line = line_of_deep_nesting(text, kMaxNesting))
+    raise(name + ":" + std::to_string(line) + ": arrays or inline tables nested more than " +
+          std::to_string(kMaxNesting) + " deep; scenario files need a few levels at most");
   auto state = std::make_shared<detail::TomlState>();
   state->name = name;
   state->text = text;
@@ -572,6 +620,9 @@ const std::string& TomlReader::text() const {
 }
 const std::string& TomlReader::name() const {
   return state_->name;
+}
+std::vector<std::string> TomlReader::warnings() const {
+  return state_->warnings;
 }
 
 // --- TomlTable ---------------------------------------------------------------------------
@@ -796,6 +847,13 @@ bool TomlTable::has_table(const std::string& key) const {
   return true;
 }
 
+bool TomlTable::is_table(const std::string& key) const {
+  TomlState& s = *state_;
+  const Lookup r = lookup(s, node_, path_, key);
+  s.declared.insert(r.full);
+  return r.value && r.value->is_table();
+}
+
 TomlTable TomlTable::table(const std::string& key) const {
   TomlState& s = *state_;
   const Lookup r = lookup(s, node_, path_, key);
@@ -847,13 +905,28 @@ void TomlTable::require_range(const std::string& key, double value, double lo, d
     bound = "must be between " + format_quantity(lo, dim) + " and " + format_quantity(hi, dim);
   }
   const int line = r.value ? line_of_value(*r.value) : r.table_line;
-  raise(where(*state_, line) + "'" + r.full + "' = " + shown + " is out of range: " + bound);
+  raise(::skinheal::where(*state_, line) + "'" + r.full + "' = " + shown +
+        " is out of range: " + bound);
 }
 
 void TomlTable::fail(const std::string& key, const std::string& message) const {
   const Lookup r = lookup(*state_, node_, path_, key);
   const int line = r.value ? line_of_value(*r.value) : r.table_line;
-  raise(where(*state_, line) + "'" + r.full + "' " + message);
+  raise(::skinheal::where(*state_, line) + "'" + r.full + "' " + message);
+}
+
+void TomlTable::warn(const std::string& key, const std::string& message) const {
+  const Lookup r = lookup(*state_, node_, path_, key);
+  const int line = r.value ? line_of_value(*r.value) : r.table_line;
+  state_->warnings.push_back(::skinheal::where(*state_, line) + "'" + r.full + "' " + message);
+}
+
+const std::string& TomlTable::file_name() const {
+  return state_->name;
+}
+
+std::string TomlTable::where() const {
+  return ::skinheal::where(*state_, line());
 }
 
 }  // namespace skinheal

@@ -66,6 +66,8 @@ class TomlReader {
   const std::string& text() const;
   /// The file name used in messages.
   const std::string& name() const;
+  /// Warnings recorded by TomlTable::warn, in order ("file:line: 'key' ...").
+  std::vector<std::string> warnings() const;
 
  private:
   explicit TomlReader(std::shared_ptr<detail::TomlState> state);
@@ -82,6 +84,10 @@ class TomlTable {
   const std::string& path() const { return path_; }
   /// Line of the table header in the file (0 for the root table).
   int line() const;
+  /// The file name used in messages.
+  const std::string& file_name() const;
+  /// "file:line: " of this table's header ("file: " for the root), to start a message.
+  std::string where() const;
 
   /// Whether `key` is present. Does not count as reading it.
   bool has(const std::string& key) const;
@@ -125,6 +131,8 @@ class TomlTable {
 
   /// Whether the sub-table `key` is present (an error if `key` holds something else).
   bool has_table(const std::string& key) const;
+  /// Whether `key` is present and holds a table (no error for other values).
+  bool is_table(const std::string& key) const;
   /// The required sub-table `key`.
   TomlTable table(const std::string& key) const;
   /// The required array of tables `key` ([[layers]] or an array of inline tables).
@@ -143,6 +151,9 @@ class TomlTable {
                      Dimension dim = dims::dimensionless) const;
   /// Throws InputError "file:line: 'full.key' <message>" for checks made by the caller.
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+  /// Records the warning "file:line: 'full.key' <message>" (see TomlReader::warnings); the
+  /// run goes on.
+  void warn(const std::string& key, const std::string& message) const;
 
  private:
   friend class TomlReader;

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "engine/error.hpp"
+#include "engine/grid.hpp"
+#include "engine/input/resources.hpp"
 
 namespace skinheal {
 namespace {
@@ -480,6 +482,63 @@ TEST_F(TomlReaderFiles, UnreadableFile) {
   if (std::ifstream(path).good()) GTEST_SKIP() << "running as root: permissions are not enforced";
   EXPECT_TRUE(
       contains(error_of([&] { TomlReader::from_file(path); }), path + ": cannot be read ("));
+}
+
+TEST(TomlReader, WarningsAndWhereNameTheFileAndLine) {
+  const TomlReader reader =
+      TomlReader::from_string("[device]\nneedle_length = \"0.1 mm\"\n", "w.toml");
+  const TomlTable device = reader.root().table("device");
+  EXPECT_EQ(device.where(), "w.toml:1: ");
+  EXPECT_EQ(reader.root().where(), "w.toml: ");
+  EXPECT_EQ(device.file_name(), "w.toml");
+  device.warn("needle_length", "is short");
+  device.warn("missing", "is absent");
+  ASSERT_EQ(reader.warnings().size(), 2u);
+  EXPECT_EQ(reader.warnings()[0], "w.toml:2: 'device.needle_length' is short");
+  EXPECT_EQ(reader.warnings()[1], "w.toml:1: 'device.missing' is absent");
+}
+
+TEST(TomlReader, DeepNestingIsRefusedBeforeParsing) {
+  const std::string deep = "a = 1\nb = " + std::string(10000, '[') + std::string(10000, ']') + "\n";
+  EXPECT_EQ(error_of([&] { TomlReader::from_string(deep, "deep.toml"); }),
+            "deep.toml:2: arrays or inline tables nested more than 64 deep; scenario files need a "
+            "few levels at most");
+  // Brackets in strings and comments do not count; a few levels are fine.
+  const std::string fine = "# [[[[\ns = \"" + std::string(100, '[') + "\"\nt = '''\n" +
+                           std::string(100, '{') + "'''\nx = [[1, 2], [3]]\n";
+  EXPECT_NO_THROW(TomlReader::from_string(fine, "fine.toml"));
+}
+
+TEST(Resources, CountedCellsMatchTheGradedFaces) {
+  const std::vector<Layer> layers{{"a", 18.0}, {"b", 61.0}, {"c", 0.3}, {"d", 1921.0}};
+  for (const double growth : {1.0, 1.15, 2.0}) {
+    const auto faces = Grid::graded_faces(layers, 2.0, 40.0, growth);
+    EXPECT_EQ(count_graded_cells(layers, 2.0, 40.0, growth, 1e9),
+              static_cast<double>(faces.size() - 1))
+        << "growth " << growth;
+  }
+  // A 1 nm spacing over 2 mm stops counting at the limit instead of running for ages.
+  EXPECT_GT(count_graded_cells(layers, 1e-3, 1e-3, 1.0, 1000.0), 1000.0);
+}
+
+TEST(Resources, TooLargeGridIsRefusedWithTheEstimate) {
+  const TomlReader reader = TomlReader::from_string("[grid]\ndx = \"1 um\"\n", "g.toml");
+  const TomlTable grid = reader.root().table("grid");
+  const ResourceLimits saved = resource_limits();
+  set_resource_limits({1e6, false});
+  EXPECT_NO_THROW(require_grid_fits(grid, 1e6, 3, "raise dx"));
+  const std::string message = error_of([&] { require_grid_fits(grid, 2e6, 3, "raise dx"); });
+  EXPECT_TRUE(contains(message, "g.toml:1: ")) << message;
+  EXPECT_TRUE(contains(message, "GiB")) << message;
+  EXPECT_TRUE(contains(message, "raise dx")) << message;
+  set_resource_limits({1e12, true});
+  const double available = available_memory_bytes();
+  if (available > 0.0) {
+    const double cells = 2.0 * available / estimated_run_bytes(1.0, 13);
+    EXPECT_TRUE(contains(error_of([&] { require_grid_fits(grid, cells, 13, "raise dx"); }),
+                         "are available (MemAvailable)"));
+  }
+  set_resource_limits(saved);
 }
 
 }  // namespace
