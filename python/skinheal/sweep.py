@@ -1,0 +1,163 @@
+"""Parameter sweeps: one simulation per combination, each writing its own HDF5 file.
+
+Runs go to local worker processes by default (a ``concurrent.futures.ProcessPoolExecutor``
+with the ``spawn`` start method: forking a process that has started OpenMP threads is unsafe),
+or to a Dask cluster: pass a ``dask.distributed.Client``, a scheduler address
+(``"tcp://host:8786"``) or ``"local"`` (a ``LocalCluster`` of processes). A failed run is a row
+with its error, never fatal to the sweep.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import time as _time
+import traceback
+from pathlib import Path
+from typing import Any, Iterable
+
+from .scenario import Scenario
+
+__all__ = ["sweep", "run_one"]
+
+#: Summary columns whose change from t = 0 is reported as ``<column>_gain.<layer>``.
+GAIN_COLUMNS = ("collagen_total", "collagen_I", "collagen_III", "elastin")
+
+
+def run_one(text: str, name: str, overrides: list[str], output: str | None,
+            overwrite: bool = False, threads: int = 1) -> dict[str, Any]:
+    """Run one scenario to its end and return its outcomes as a flat dict (never raises).
+
+    Keys: ``status`` ("ok" or "failed"), ``error`` (message, "" when ok), ``output`` (the HDF5
+    file), ``wall_time_s``, ``time_s`` (simulated), ``steps``, and per layer
+    ``<column>.<layer>`` for every observable at the end, plus ``<column>_gain.<layer>`` (end
+    minus start) for the matrix columns in GAIN_COLUMNS. Module level so worker processes
+    (local or Dask) can import it.
+    """
+    from . import _core
+    from .scenario import Scenario
+    from .simulation import Simulation
+
+    start = _time.monotonic()
+    row: dict[str, Any] = {"status": "failed", "error": "", "output": output or "",
+                           "wall_time_s": float("nan"), "time_s": float("nan"), "steps": 0}
+    try:
+        _core.set_num_threads(threads)
+        sim = Simulation(Scenario(text, name, dict(o.split("=", 1) for o in overrides)))
+        initial = sim.observables()
+        sim.run(output=output, overwrite=overwrite)
+        final = sim.observables()
+        for col in final.columns:
+            for layer in final.index:
+                row[f"{col}.{layer}"] = float(final.at[layer, col])
+        for col in GAIN_COLUMNS:
+            if col in final.columns:
+                for layer in final.index:
+                    row[f"{col}_gain.{layer}"] = float(final.at[layer, col] - initial.at[layer, col])
+        row["time_s"] = sim.time
+        row["steps"] = int(sim._core.last_step["accepted"])
+        row["status"] = "ok"
+    except BaseException as e:  # noqa: BLE001 — a failed run is a row, not a crash
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        row["error"] = f"{type(e).__name__}: {e}"
+        if not isinstance(e, (ValueError, RuntimeError)):
+            row["error"] += "\n" + traceback.format_exc(limit=3)
+    row["wall_time_s"] = _time.monotonic() - start
+    return row
+
+
+def _combinations(vary: dict[str, Iterable[Any]]) -> list[dict[str, Any]]:
+    keys = list(vary)
+    values = [list(vary[k]) if not isinstance(vary[k], (str, bytes)) else [vary[k]] for k in keys]
+    for k, v in zip(keys, values):
+        if not v:
+            raise ValueError(f"vary[{k!r}]: no values")
+    return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+
+
+def sweep(scenario: Scenario | str | os.PathLike, vary: dict[str, Iterable[Any]],
+          client: Any = None, out_dir: str | os.PathLike = "sweep", n_workers: int = 2,
+          overwrite: bool = False, threads_per_run: int = 1) -> "pandas.DataFrame":  # noqa: F821
+    """Run `scenario` for every combination of the `vary` values; return one row per run.
+
+    scenario: a :class:`Scenario`, a TOML path or a preset name.
+    vary: dotted key → values (``{"device.needle_length_mm": [0.25, 0.5, 1.0]}``); every
+      combination (Cartesian product) is one run. Each value is validated before anything runs
+      (ValueError with the CLI's message).
+    client: None (local processes, `n_workers` of them), ``"local"`` (a Dask LocalCluster with
+      `n_workers` single-threaded worker processes), a scheduler address, or a
+      ``dask.distributed.Client``.
+    out_dir: each run writes ``out_dir/run_<i>.h5``; the table is also written to
+      ``out_dir/summary.csv``. overwrite: replace existing run files (otherwise such a run fails).
+
+    Returns a pandas DataFrame: the varied keys, ``status``, ``error``, ``output``,
+    ``wall_time_s``, ``time_s``, ``steps`` and the per-layer outcomes (see :func:`run_one`).
+    """
+    import pandas as pd
+
+    if not isinstance(scenario, Scenario):
+        p = Path(scenario)
+        scenario = Scenario.load(p) if p.suffix == ".toml" or p.exists() else Scenario.preset(str(scenario))
+    if not vary:
+        raise ValueError("sweep: vary is empty; give at least one key with values")
+    combos = _combinations(vary)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for i, combo in enumerate(combos):
+        sc = scenario.copy().update(combo)  # validates eagerly: ValueError before any run
+        jobs.append((sc.base_text, sc.name, sc.override_list, str(out / f"run_{i:03d}.h5"), overwrite,
+                     threads_per_run))
+
+    rows = _execute(jobs, client, n_workers)
+    records = []
+    for combo, row in zip(combos, rows):
+        rec = {k: (v if not isinstance(v, (list, tuple)) else str(v)) for k, v in combo.items()}
+        rec.update(row)
+        records.append(rec)
+    table = pd.DataFrame.from_records(records)
+    table.to_csv(out / "summary.csv", index=False)
+    return table
+
+
+def _execute(jobs: list[tuple], client: Any, n_workers: int) -> list[dict[str, Any]]:
+    if client is None:
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        if n_workers <= 1 or len(jobs) == 1:
+            return [run_one(*j) for j in jobs]
+        with cf.ProcessPoolExecutor(max_workers=min(n_workers, len(jobs)),
+                                    mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(run_one, *j) for j in jobs]
+            return [_result_or_row(fut, j) for fut, j in zip(futures, jobs)]
+
+    from dask.distributed import Client, LocalCluster
+
+    own = None
+    if isinstance(client, str):
+        if client == "local":
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            own = Client(cluster)
+        else:
+            own = Client(client)
+        client = own
+    try:
+        futures = [client.submit(run_one, *j, pure=False) for j in jobs]
+        return [_result_or_row(fut, j) for fut, j in zip(futures, jobs)]
+    finally:
+        if own is not None:
+            cluster = own.cluster
+            own.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _result_or_row(future: Any, job: tuple) -> dict[str, Any]:
+    """A worker that died (not a failed run: run_one never raises) still gives a row."""
+    try:
+        return future.result()
+    except Exception as e:  # noqa: BLE001
+        return {"status": "failed", "error": f"worker failed: {type(e).__name__}: {e}",
+                "output": job[3], "wall_time_s": float("nan"), "time_s": float("nan"), "steps": 0}

@@ -1,0 +1,78 @@
+"""skinheal.Scenario: load/preset/save, dotted get/set validated with the CLI's messages."""
+import pytest
+
+import skinheal
+
+
+def test_preset_and_get():
+    sc = skinheal.Scenario.preset("demo_diffusion")
+    assert sc["model.kind"] == "generic"
+    assert sc["grid.dx"] == "20 um"
+    assert sc["time.end"] == "30 d"
+    # A default (not in the file) comes back from the effective parameters as text.
+    assert "time.adaptive" in sc.parameters()
+    assert "demo_diffusion" in sc.presets()
+
+
+def test_set_valid_value_and_unit_suffix():
+    sc = skinheal.Scenario.preset("single_needle")
+    sc["time.end"] = "6 h"
+    assert sc["time.end"] == "6 h"
+    sc["device.needle_length_mm"] = 0.25
+    assert sc["device.needle_length"] == "0.25 mm"
+    assert sc.overrides == {"time.end": '"6 h"', "device.needle_length": '"0.25 mm"'}
+    assert sc.override_list == ['time.end="6 h"', 'device.needle_length="0.25 mm"']
+
+
+def test_bad_key_raises_cli_message_and_keeps_state():
+    sc = skinheal.Scenario.preset("demo_diffusion")
+    with pytest.raises(ValueError) as err:
+        sc["grid.dxx"] = "10 um"
+    msg = str(err.value)
+    assert "dxx" in msg and "dx" in msg  # names the key and suggests the nearest valid one
+    assert sc.overrides == {}
+    assert sc["grid.dx"] == "20 um"
+
+
+def test_bad_unit_raises_with_expected_dimension():
+    sc = skinheal.Scenario.preset("demo_diffusion")
+    with pytest.raises(ValueError, match="grid.dx"):
+        sc["grid.dx"] = "3 d"  # a time where a length is expected
+    with pytest.raises(ValueError, match="length"):
+        sc["grid.dx"] = "3 d"
+
+
+def test_unknown_preset_lists_valid_ones():
+    with pytest.raises(ValueError, match="demo_diffusion"):
+        skinheal.Scenario.preset("no_such_scenario")
+
+
+def test_missing_file():
+    with pytest.raises(ValueError, match="cannot read"):
+        skinheal.Scenario.load("/nonexistent/x.toml")
+
+
+def test_save_round_trip(tmp_path, generic_scenario):
+    generic_scenario["time.end"] = "3 h"
+    path = generic_scenario.save(tmp_path / "s.toml")
+    again = skinheal.Scenario.load(path)
+    assert again["time.end"] == "3 h"
+    assert again["fields"][0]["name"] == "u"
+    assert again.parameters()["time.end"] == generic_scenario.parameters()["time.end"]
+
+
+def test_copy_is_independent(generic_scenario):
+    c = generic_scenario.copy()
+    c["time.end"] = "1 h"
+    assert generic_scenario["time.end"] == "2 d"
+    d = generic_scenario.with_values(time__end="5 h")
+    assert d["time.end"] == "5 h"
+
+
+def test_toml_literal():
+    from skinheal.scenario import toml_literal
+    assert toml_literal("1.5 mm") == '"1.5 mm"'
+    assert toml_literal(True) == "true"
+    assert toml_literal(["0 d", "30 d"]) == '["0 d", "30 d"]'
+    with pytest.raises(TypeError):
+        toml_literal(object())
