@@ -3,7 +3,9 @@
 #   1. installs the Debian packages of scripts/packages.txt that are missing (apt-get, as root
 #      or through sudo; silent when nothing is missing),
 #   2. configures and builds the Release tree in build/ (CLI at build/bin/skinheal),
-#   3. runs the default scenario (named in scenarios/DEFAULT) end to end into out/<name>.h5.
+#   3. runs the default scenario (named in scenarios/DEFAULT) end to end into out/<name>.h5
+#      (+ out/<name>.xdmf for ParaView) and renders it into out/<name>_render/ (a cross-section
+#      PNG per snapshot, timeline.png, movie.mp4; a virtual X display is started if needed).
 # Usage: bash scripts/setup.sh          (from any directory)
 # Exit codes: 0 done; 1 build failed; 2 cannot install/bad setup; otherwise the CLI's exit code.
 set -euo pipefail
@@ -27,4 +29,8 @@ skinheal_say "running the default scenario: $cli run scenarios/$scenario -o $out
 rc=0
 "$cli" run "scenarios/$scenario" -o "$output" --force || rc=$?
 ((rc == 0)) || skinheal_die "$rc" "the default scenario failed (exit $rc)"
-skinheal_say "done in $((SECONDS - start)) s: output in $output"
+pictures=out/${scenario%.toml}_render
+skinheal_say "rendering it: $cli render $output -o $pictures --quiet"
+"$cli" render "$output" -o "$pictures" --quiet || rc=$?
+((rc == 0)) || skinheal_die "$rc" "rendering the default scenario failed (exit $rc)"
+skinheal_say "done in $((SECONDS - start)) s: results in $output, pictures in $pictures/"
