@@ -614,6 +614,9 @@ bool Transport::transports(int field) const {
 Diffusivity& Transport::diffusivity(int field) {
   return impl_->get(field).D;
 }
+const Diffusivity& Transport::diffusivity(int field) const {
+  return impl_->get(field).D;
+}
 const Boundary& Transport::surface_boundary(int field) const {
   return impl_->get(field).surface;
 }

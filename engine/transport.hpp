@@ -104,6 +104,7 @@ class Transport {
   bool transports(int field) const;
   /// The diffusivity of a registered field, writable (e.g. to open a channel).
   Diffusivity& diffusivity(int field);
+  const Diffusivity& diffusivity(int field) const;
   const Boundary& surface_boundary(int field) const;
   const Boundary& bottom_boundary(int field) const;
   /// Add a taxis term; the cell field must be registered with set_diffusion.

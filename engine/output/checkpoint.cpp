@@ -261,8 +261,7 @@ CheckpointData capture(const Simulation& sim, const CheckpointIdentity& identity
     const ConstFieldView v = f.view(i);
     d.fields.emplace_back(v.data, v.data + v.size);
   }
-  // Transport has no const accessor for a diffusivity; it is only read here.
-  auto& transport = const_cast<Transport&>(sim.transport());
+  const Transport& transport = sim.transport();
   for (int i = 0; i < f.num_fields(); ++i) {
     if (!transport.transports(i)) continue;
     TransportState t;

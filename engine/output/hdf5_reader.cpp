@@ -15,136 +15,14 @@
 #include <utility>
 
 #include "engine/error.hpp"
+#include "engine/output/detail/hdf5_util.hpp"
 #include "engine/strings.hpp"
 
 namespace skinheal {
 
 namespace {
 
-static_assert(std::is_same_v<hid_t, std::int64_t>, "Hdf5Result stores hid_t as int64_t");
-
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-herr_t innermost_error(unsigned n, const H5E_error2_t* err, void* data) {
-  if (n == 0 && err != nullptr && err->desc != nullptr)
-    *static_cast<std::string*>(data) = err->desc;
-  return 0;
-}
-
-std::string hdf5_detail() {
-  std::string msg;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &msg);
-  H5Eclear2(H5E_DEFAULT);
-  return msg.empty() ? std::string() : " (HDF5: " + msg + ")";
-}
-
-template <class T>
-T check(T r, const std::string& file, const char* what, const std::string& object = {}) {
-  if (r < 0)
-    throw Error(file + ": cannot " + what + (object.empty() ? "" : " " + object) + hdf5_detail());
-  return r;
-}
-
-class Id {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Id(hid_t id, Closer closer) : id_(id), closer_(closer) {}
-  Id(Id&& o) noexcept : id_(std::exchange(o.id_, -1)), closer_(o.closer_) {}
-  Id& operator=(Id&&) = delete;
-  Id(const Id&) = delete;
-  Id& operator=(const Id&) = delete;
-  ~Id() {
-    if (id_ >= 0) closer_(id_);
-  }
-  hid_t get() const { return id_; }
-
- private:
-  hid_t id_;
-  Closer closer_;
-};
-
-Id checked(hid_t id, Id::Closer closer, const std::string& file, const char* what,
-           const std::string& object = {}) {
-  return Id(check(id, file, what, object), closer);
-}
-
-/// Whether the link path `name` ("a/b/c") exists, checking each component in turn.
-bool exists(hid_t loc, const std::string& name, const std::string& file) {
-  for (std::size_t end = name.find('/');; end = name.find('/', end + 1)) {
-    const std::string prefix = name.substr(0, end);
-    if (check(H5Lexists(loc, prefix.c_str(), H5P_DEFAULT), file, "look up", "/" + prefix) <= 0)
-      return false;
-    if (end == std::string::npos) return true;
-  }
-}
-
-Id open_dataset(hid_t loc, const std::string& name, const std::string& file) {
-  if (!exists(loc, name, file)) throw InputError(file + ": no dataset /" + name);
-  return checked(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, file, "open dataset",
-                 "/" + name);
-}
-
-std::vector<hsize_t> extent(hid_t ds, const std::string& file, const std::string& name) {
-  Id space = checked(H5Dget_space(ds), H5Sclose, file, "get the dataspace of", name);
-  const int rank = check(H5Sget_simple_extent_ndims(space.get()), file, "get the rank of", name);
-  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), file, "get the extent of",
-        name);
-  return dims;
-}
-
-std::size_t product(const std::vector<hsize_t>& dims) {
-  std::size_t n = 1;
-  for (hsize_t d : dims) n *= static_cast<std::size_t>(d);
-  return n;
-}
-
-template <class T>
-std::vector<T> read_all(hid_t loc, const std::string& name, hid_t mem_type,
-                        const std::string& file) {
-  Id ds = open_dataset(loc, name, file);
-  std::vector<T> values(product(extent(ds.get(), file, name)));
-  if (!values.empty())
-    check(H5Dread(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), file,
-          "read dataset", "/" + name);
-  return values;
-}
-
-Id utf8_string_type(const std::string& file) {
-  Id type = checked(H5Tcopy(H5T_C_S1), H5Tclose, file, "copy the string type");
-  check(H5Tset_size(type.get(), H5T_VARIABLE), file, "make a variable-length string type");
-  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), file, "set the UTF-8 character set");
-  return type;
-}
-
-/// A string dataset (scalar or 1-D) of variable-length strings.
-std::vector<std::string> read_strings(hid_t loc, const std::string& name, const std::string& file) {
-  Id ds = open_dataset(loc, name, file);
-  Id space = checked(H5Dget_space(ds.get()), H5Sclose, file, "get the dataspace of", name);
-  const hssize_t n = check(H5Sget_simple_extent_npoints(space.get()), file, "count", name);
-  Id type = utf8_string_type(file);
-  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
-  std::vector<std::string> out;
-  if (n == 0) return out;
-  check(H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), file,
-        "read dataset", "/" + name);
-  for (char* p : ptrs) out.emplace_back(p != nullptr ? p : "");
-  H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, ptrs.data());
-  return out;
-}
+using namespace hdf5_detail;  // RAII ids, checked calls, readers (detail/hdf5_util.hpp)
 
 /// An attribute as text (strings as they are, numbers formatted).
 std::string attribute_text(hid_t obj, const std::string& name, const std::string& file) {
@@ -206,7 +84,7 @@ Hdf5Result::Hdf5Result(const std::string& path) : path_(path) {
   }
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0)
-    throw InputError(path + ": cannot open as HDF5 (corrupt or truncated?)" + hdf5_detail());
+    throw InputError(path + ": cannot open as HDF5 (corrupt or truncated?)" + error_detail());
   file_ = file;
   // A skinheal result says so in its root `format` attribute; a file without it is accepted
   // only if it has the three groups every result has.
