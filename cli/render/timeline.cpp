@@ -11,7 +11,6 @@
 #include <vtkDoubleArray.h>
 #include <vtkFloatArray.h>
 #include <vtkNew.h>
-#include <vtkPNGWriter.h>
 #include <vtkPen.h>
 #include <vtkPlot.h>
 #include <vtkPlotLine.h>
@@ -25,11 +24,9 @@
 #include <vtkTable.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
-#include <vtkWindowToImageFilter.h>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 
 #include "cli/render/detail/pieces.hpp"
@@ -309,24 +306,7 @@ void write_timeline(const std::string& path, const ResultSummary& summary,
       view->GetRenderer()->AddActor2D(band);
     }
   }
-  view->GetRenderWindow()->Render();
-  vtkNew<vtkWindowToImageFilter> grab;
-  grab->SetInput(view->GetRenderWindow());
-  grab->SetInputBufferTypeToRGB();
-  grab->ReadFrontBufferOff();
-  grab->Update();
-  const std::string partial = path + ".partial";
-  vtkNew<vtkPNGWriter> writer;
-  writer->SetFileName(partial.c_str());
-  writer->SetInputConnection(grab->GetOutputPort());
-  writer->Write();
-  std::error_code ec;
-  if (writer->GetErrorCode() != 0 || !std::filesystem::exists(partial, ec)) {
-    std::filesystem::remove(partial, ec);
-    throw Error(path + ": cannot write the PNG");
-  }
-  std::filesystem::rename(partial, path, ec);
-  if (ec) throw Error(path + ": cannot rename the finished PNG into place: " + ec.message());
+  write_window_png(view->GetRenderWindow(), path);
 }
 
 }  // namespace skinheal::render::detail

@@ -325,15 +325,7 @@ void write_file(const std::string& fn, const CheckpointData& d) {
   write_dataset(root, "scenario", str.get(), str.get(), {}, &text, fn);
   {
     Id params = create_group(root, "parameters", fn);
-    std::vector<std::string> keys, values, units;
-    for (const auto& p : d.parameters) {
-      keys.push_back(p[0]);
-      values.push_back(p[1]);
-      units.push_back(p[2]);
-    }
-    write_strings(params.get(), "key", keys, fn);
-    write_strings(params.get(), "value", values, fn);
-    write_strings(params.get(), "units", units, fn);
+    write_parameter_table(params.get(), d.parameters, fn);
   }
   {
     Id grid = create_group(root, "grid", fn);
@@ -430,13 +422,8 @@ CheckpointData read_file(const std::string& fn, hid_t root, std::uint64_t& store
   const std::vector<std::string> text = read_strings(root, "scenario", fn);
   if (text.size() != 1) throw InputError(fn + ": corrupt checkpoint (/scenario is not one string)");
   d.scenario_text = text[0];
-  const auto keys = read_strings(root, "parameters/key", fn);
-  const auto values = read_strings(root, "parameters/value", fn);
-  const auto units = read_strings(root, "parameters/units", fn);
-  if (keys.size() != values.size() || keys.size() != units.size())
+  if (!read_parameter_table(root, fn, d.parameters))
     throw InputError(fn + ": corrupt checkpoint (/parameters arrays differ in length)");
-  for (std::size_t i = 0; i < keys.size(); ++i)
-    d.parameters.push_back({keys[i], values[i], units[i]});
 
   {
     Id grid = open_group(root, "grid", fn);

@@ -283,13 +283,9 @@ std::string Hdf5Result::scenario_text() const {
 
 std::vector<std::array<std::string, 3>> Hdf5Result::parameters() const {
   QuietHdf5 quiet;
-  const auto keys = read_strings(file_, "parameters/key", path_);
-  const auto values = read_strings(file_, "parameters/value", path_);
-  const auto units = read_strings(file_, "parameters/units", path_);
-  if (values.size() != keys.size() || units.size() != keys.size())
-    throw Error(path_ + ": /parameters key, value and units differ in length");
   std::vector<std::array<std::string, 3>> rows;
-  for (std::size_t i = 0; i < keys.size(); ++i) rows.push_back({keys[i], values[i], units[i]});
+  if (!read_parameter_table(file_, path_, rows))
+    throw Error(path_ + ": /parameters key, value and units differ in length");
   return rows;
 }
 

@@ -601,15 +601,7 @@ void Hdf5Writer::Impl::create_file(const Simulation& sim) {
     Id params = create_group(root, "parameters", fn);
     write_string_attribute(params.get(), "layout",
                            "three string arrays of equal length: key, value (as text), units", fn);
-    std::vector<std::string> keys, values, units;
-    for (const auto& p : opt.parameters) {
-      keys.push_back(p[0]);
-      values.push_back(p[1]);
-      units.push_back(p[2]);
-    }
-    write_strings(params.get(), "key", keys, fn);
-    write_strings(params.get(), "value", values, fn);
-    write_strings(params.get(), "units", units, fn);
+    write_parameter_table(params.get(), opt.parameters, fn);
     check(params.close(), fn, "close group", "/parameters");
   }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 class vtkRenderer;
+class vtkRenderWindow;
 
 namespace skinheal::render::detail {
 
@@ -73,6 +74,12 @@ class Canvas {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Render `window` and write it as a PNG (to `path` + ".partial", then renamed). When
+/// `expect_w`/`expect_h` are positive, an image of another size is an Error. Throws Error on
+/// failure and leaves no partial file.
+void write_window_png(vtkRenderWindow* window, const std::string& path, int expect_w = 0,
+                      int expect_h = 0);
 
 /// The viridis colour map at t ∈ [0, 1].
 Rgb viridis(double t);

@@ -10,6 +10,7 @@
 
 #include <hdf5.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -297,6 +298,33 @@ inline void write_strings(hid_t loc, const char* name, const std::vector<std::st
   for (const std::string& s : values) ptrs.push_back(s.c_str());
   Id type = utf8_string_type(file);
   write_dataset(loc, name, type.get(), type.get(), {values.size()}, ptrs.data(), file);
+}
+
+/// One /parameters row: key, value (as text), third column (see docs/output-format.md).
+using ParameterRow = std::array<std::string, 3>;
+
+/// Write the rows as three string datasets `key`, `value`, `units` of group `group`.
+inline void write_parameter_table(hid_t group, const std::vector<ParameterRow>& rows,
+                                  const std::string& file) {
+  std::vector<std::string> columns[3];
+  for (const ParameterRow& row : rows)
+    for (int c = 0; c < 3; ++c) columns[c].push_back(row[c]);
+  write_strings(group, "key", columns[0], file);
+  write_strings(group, "value", columns[1], file);
+  write_strings(group, "units", columns[2], file);
+}
+
+/// Read the table `parameters/{key,value,units}` below `loc` into `rows`. Returns false (and
+/// leaves `rows` empty) when the three datasets differ in length; the caller names the error.
+inline bool read_parameter_table(hid_t loc, const std::string& file,
+                                 std::vector<ParameterRow>& rows) {
+  const auto keys = read_strings(loc, "parameters/key", file);
+  const auto values = read_strings(loc, "parameters/value", file);
+  const auto units = read_strings(loc, "parameters/units", file);
+  rows.clear();
+  if (values.size() != keys.size() || units.size() != keys.size()) return false;
+  for (std::size_t i = 0; i < keys.size(); ++i) rows.push_back({keys[i], values[i], units[i]});
+  return true;
 }
 
 }  // namespace skinheal::hdf5_detail
