@@ -135,8 +135,9 @@ int run_command(const RunOptions& o) {
     try {
       sim.step(end);
     } catch (const NumericalError& e) {
+      // The engine names the field, voxel, time and step length; add the step's number.
       throw NumericalError(
-          std::string(e.what()) +
+          std::string(e.what()) + " (step " + std::to_string(sim.last_step().accepted + 1) + ")" +
           (have_checkpoint ? "; the last good checkpoint (t = " + format_duration(checkpoint_t) +
                                  ") is kept in " + checkpoint
                            : std::string("; no checkpoint was written")));

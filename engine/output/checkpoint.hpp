@@ -32,7 +32,7 @@ class Simulation;
 /// \brief What the run is: a checkpoint only continues the scenario it was written for.
 struct CheckpointIdentity {
   std::string scenario_text;                           ///< the scenario file as given
-  std::vector<std::array<std::string, 3>> parameters;  ///< effective (key, value, units/source)
+  std::vector<std::array<std::string, 3>> parameters;  ///< effective (key, value, source)
 };
 
 /// 64-bit FNV-1a hash of the scenario text and the effective parameters (with --set overrides).

@@ -285,7 +285,7 @@ std::vector<std::array<std::string, 3>> Hdf5Result::parameters() const {
   QuietHdf5 quiet;
   std::vector<std::array<std::string, 3>> rows;
   if (!read_parameter_table(file_, path_, rows))
-    throw Error(path_ + ": /parameters key, value and units differ in length");
+    throw Error(path_ + ": /parameters key, value and source differ in length");
   return rows;
 }
 

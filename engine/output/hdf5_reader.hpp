@@ -74,7 +74,8 @@ class Hdf5Result {
   ResultSummary read_summary() const;
   ResultGrid read_grid() const;
   std::string scenario_text() const;
-  /// (key, value, units) rows of /parameters.
+  /// (key, value, source) rows of /parameters (older files: the column `units`, which held
+  /// the source too).
   std::vector<std::array<std::string, 3>> parameters() const;
   /// The attributes of /provenance, formatted as text.
   std::map<std::string, std::string> provenance() const;

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -238,9 +239,14 @@ std::string dims_text(const std::vector<std::size_t>& dims) {
   return s;
 }
 
+/// The shortest of %.15g, %.16g, %.17g that reads back as t (e.g. "-2e-06", not
+/// "-1.9999999999999999e-06").
 std::string time_text(double t) {
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", t);
+  for (int digits = 15; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, t);
+    if (std::strtod(buf, nullptr) == t) break;
+  }
   return buf;
 }
 
@@ -253,10 +259,20 @@ struct XdmfLayout {
   std::vector<std::string> labels;
 };
 
+/// How far a snapshot that shares its time with the next one is moved down in the sidecar:
+/// 1e-6 relative, at least 1 µs, so the value stays a normal number (never a denormal such as
+/// -4.9e-324 at t = 0) and survives a round trip through float.
+double xdmf_tie_offset_s(double t) {
+  return 1e-6 * std::max(1.0, std::abs(t));
+}
+
 /// The XDMF3 text: a temporal collection of rectilinear grids, one per snapshot, whose cell
-/// attributes are hyperslabs of /fields/<name>. Snapshots at equal times (before and after an
-/// event) get strictly increasing time values: each earlier one is moved down to the next
-/// representable double below its successor, since ParaView needs distinct times.
+/// attributes select snapshot s of /fields/<name>. The selection uses the Xdmf3 library's own
+/// HDF5 subset syntax in the DataItem text, "FILE:/DATASET|START:STRIDE:COUNT:DATASPACE" (the
+/// form ParaView 5.11's Xdmf3 readers read; they skip `ItemType="HyperSlab"` items with
+/// "Skipping unrecognized array type [None]"). Snapshots at equal times (before and after an
+/// event) get strictly increasing time values: each earlier one is moved down by
+/// xdmf_tie_offset_s below its successor, since ParaView needs distinct times.
 std::string xdmf_text(const XdmfLayout& L) {
   const bool three_d = L.dim == 3;
   const std::vector<std::size_t> cells =
@@ -266,8 +282,7 @@ std::string xdmf_text(const XdmfLayout& L) {
   const std::size_t n = L.times_s.size();
   std::vector<double> t(L.times_s);
   for (std::size_t i = n; i-- > 1;)
-    if (!(t[i - 1] < t[i]))
-      t[i - 1] = std::nextafter(t[i], -std::numeric_limits<double>::infinity());
+    if (!(t[i - 1] < t[i])) t[i - 1] = t[i] - xdmf_tie_offset_s(t[i]);
 
   const std::string h5 = xml_escape(L.h5_name);
   std::vector<std::size_t> slab_dims{1};
@@ -302,21 +317,14 @@ std::string xdmf_text(const XdmfLayout& L) {
     x << "        </Geometry>\n";
     for (const std::string& name : L.fields) {
       const std::string fname = xml_escape(name);
-      x << "        <Attribute Name=\"" << fname << "\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
-        << "          <DataItem ItemType=\"HyperSlab\" Dimensions=\"" << dims_text(slab_dims)
-        << "\" Type=\"HyperSlab\">\n"
-        << "            <DataItem Dimensions=\"3 " << rank
-        << "\" NumberType=\"Int\" Precision=\"4\" Format=\"XML\">";
-      std::vector<std::size_t> start(rank, 0), stride(rank, 1);
+      std::vector<std::size_t> start(rank, 0), stride(rank, 1), full{n};
       start[0] = s;
-      x << dims_text(start) << " " << dims_text(stride) << " " << dims_text(slab_dims)
-        << "</DataItem>\n";
-      std::vector<std::size_t> full{n};
       full.insert(full.end(), cells.begin(), cells.end());
-      x << "            <DataItem Dimensions=\"" << dims_text(full)
+      x << "        <Attribute Name=\"" << fname << "\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
+        << "          <DataItem Dimensions=\"" << dims_text(cells)
         << "\" NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">" << h5 << ":/fields/" << fname
-        << "</DataItem>\n"
-        << "          </DataItem>\n"
+        << "|" << dims_text(start) << ":" << dims_text(stride) << ":" << dims_text(slab_dims) << ":"
+        << dims_text(full) << "</DataItem>\n"
         << "        </Attribute>\n";
     }
     x << "        <Attribute Name=\"layer_id\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
@@ -599,8 +607,11 @@ void Hdf5Writer::Impl::create_file(const Simulation& sim) {
     const char* text = opt.scenario_text.c_str();
     write_dataset(root, "scenario", str.get(), str.get(), {}, &text, fn);
     Id params = create_group(root, "parameters", fn);
-    write_string_attribute(params.get(), "layout",
-                           "three string arrays of equal length: key, value (as text), units", fn);
+    write_string_attribute(
+        params.get(), "layout",
+        "three string arrays of equal length: key, value (the TOML text in effect, "
+        "quantities with their units), source (file | default)",
+        fn);
     write_parameter_table(params.get(), opt.parameters, fn);
     check(params.close(), fn, "close group", "/parameters");
   }

@@ -46,7 +46,7 @@ struct Hdf5WriterOptions {
   bool overwrite = false;                ///< replace an existing OUT.h5 (CLI: --force)
   bool write_xdmf = true;                ///< write the OUT.xdmf sidecar in on_end
   std::string scenario_text;             ///< written verbatim to /scenario
-  /// Every effective parameter: (key, value as text, units), written to /parameters.
+  /// Every effective parameter: (key, value as TOML text, source), written to /parameters.
   std::vector<std::array<std::string, 3>> parameters;
   /// Continue an interrupted run instead of starting a new file: on_start reopens
   /// OUT.h5.partial, checks its layout against the simulation, cuts every dataset back to these

@@ -12,15 +12,13 @@ def _strings(ds) -> list[str]:
     return [s for s in ds.asstr()[()]] if ds.shape else [ds.asstr()[()]]
 
 
-def _parameter_text(value: str, units: str) -> str:
-    """One /parameters row as text: TOML string quotes dropped ('"1.5 mm"' → '1.5 mm'); the units
-    column appended when it holds units (the CLI currently stores the value's source there,
-    "file" or "default", which is left out)."""
+def _parameter_text(value: str) -> str:
+    """One /parameters value as text: TOML string quotes dropped ('"1.5 mm"' → '1.5 mm'; a
+    quantity carries its units in the value)."""
     v = value.strip()
     if len(v) >= 2 and v[0] == v[-1] == '"':
         v = v[1:-1]
-    u = units.strip()
-    return f"{v} {u}" if u and u not in ("file", "default") else v
+    return v
 
 
 def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noqa: A001, F821
@@ -35,7 +33,8 @@ def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noq
     Coordinates: ``time`` (s; ``snapshot_label`` beside it), ``x``, ``y``, ``z`` cell centres in
     µm (``z`` is depth below the surface), ``layer`` (names), ``layer_top_um``.
     Attributes: ``format_version``, ``scenario`` (the scenario text), ``parameters`` as
-    ``parameter:<key>`` = the value as text (``"1.5 mm"``), provenance as ``provenance:<name>``.
+    ``parameter:<key>`` = the value as text (``"1.5 mm"``) and ``parameter_source:<key>`` =
+    ``"file"`` or ``"default"``, provenance as ``provenance:<name>``.
 
     The data are read into memory (``load=True``, the default; files are small in 2D). With
     ``load=False`` field snapshots stay lazy (h5py datasets; the file stays open until the
@@ -85,8 +84,12 @@ def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noq
             attrs["scenario"] = f["scenario"].asstr()[()]
         if "parameters" in f:
             p = f["parameters"]
-            for k, v, u in zip(_strings(p["key"]), _strings(p["value"]), _strings(p["units"])):
-                attrs[f"parameter:{k}"] = _parameter_text(v, u)
+            # The third column is `source` ("file" | "default"); files written before it was
+            # renamed call it `units` (it held the source there too).
+            col = "source" if "source" in p else "units"
+            for k, v, src in zip(_strings(p["key"]), _strings(p["value"]), _strings(p[col])):
+                attrs[f"parameter:{k}"] = _parameter_text(v)
+                attrs[f"parameter_source:{k}"] = src
         if "provenance" in f:
             for k, v in f["provenance"].attrs.items():
                 attrs[f"provenance:{k}"] = v.decode() if isinstance(v, bytes) else (

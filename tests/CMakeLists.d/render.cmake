@@ -22,16 +22,13 @@ endforeach()
 # Each mode writes its own subdirectory; the scenario outputs are shared read-only.
 
 # ParaView 5.11 (Debian `paraview`: pvbatch; pvpython where installed) opens OUT.xdmf headless
-# and reads every time step and field array. Skipped (exit 77) only if ParaView is absent.
+# with Xdmf3ReaderS and reads every time step; every field array must equal the HDF5 snapshot
+# cell by cell at every step (render/check_paraview.py). Skipped (exit 77) only if ParaView is
+# absent. The sidecar selects snapshots with the Xdmf3 "FILE:/DATASET|start:stride:count:space"
+# syntax, which ParaView 5.11 reads (it skipped the former ItemType="HyperSlab" attributes).
 add_test(NAME render.paraview_xdmf
          COMMAND ${SKINHEAL_ENV} -u DISPLAY /usr/bin/python3
                  ${CMAKE_CURRENT_SOURCE_DIR}/render/check_paraview.py
                  ${SKINHEAL_RENDER_WORK}/channel_2d.h5 ${SKINHEAL_RENDER_WORK}/channel_3d.h5)
 set_tests_properties(render.paraview_xdmf PROPERTIES LABELS unit FIXTURES_REQUIRED render_results
                                                      SKIP_RETURN_CODE 77 TIMEOUT 300)
-# KNOWN BUG (2026-11-22, issue 4): ParaView 5.11's Xdmf3 reader skips the HyperSlab field
-# attributes of the sidecar ("Skipping unrecognized array type [None]") and reads only layer_id.
-# Per-snapshot HDF5 virtual datasets were tried and read the first snapshots only. The test
-# stays registered but disabled (ctest lists it as "Disabled") until the sidecar is fixed; run it
-# with `ctest -R render.paraview_xdmf` after removing this property.
-set_tests_properties(render.paraview_xdmf PROPERTIES DISABLED TRUE)

@@ -544,7 +544,7 @@ TEST_F(hdf5, XdmfSidecarDescribesEverySnapshotAndField) {
   EXPECT_EQ(count_of(xml, "TopologyType=\"2DRectMesh\""), n);
   for (const std::string name : {"signal", "decaying", "layer_id"})
     EXPECT_EQ(count_of(xml, "<Attribute Name=\"" + name + "\""), n) << name;
-  EXPECT_EQ(count_of(xml, ">out.h5:/fields/signal<"), n);  // file name only, no directory
+  EXPECT_EQ(count_of(xml, ">out.h5:/fields/signal|"), n);  // file name only, no directory
   EXPECT_EQ(count_of(xml, dir_.string()), 0u);
   // Times strictly increase (the "before" of an event sits just below the "after").
   std::vector<double> times;
@@ -554,7 +554,7 @@ TEST_F(hdf5, XdmfSidecarDescribesEverySnapshotAndField) {
     times.push_back(std::stod((*it)[1]));
   ASSERT_EQ(times.size(), n);
   for (std::size_t i = 1; i < n; ++i) EXPECT_LT(times[i - 1], times[i]);
-  EXPECT_NEAR(times[2], 100.0, 1e-9);
+  EXPECT_NEAR(times[2], 100.0, 1e-3);  // moved down by 1e-6 relative (at least 1 us)
   EXPECT_EQ(times[3], 100.0);
 }
 

@@ -300,10 +300,12 @@ inline void write_strings(hid_t loc, const char* name, const std::vector<std::st
   write_dataset(loc, name, type.get(), type.get(), {values.size()}, ptrs.data(), file);
 }
 
-/// One /parameters row: key, value (as text), third column (see docs/output-format.md).
+/// One /parameters row: key, value (the TOML text in effect; quantities carry their units, e.g.
+/// "\"1.5 mm\""), source ("file": given in the scenario or by --set; "default": the code's
+/// default). See docs/output-format.md.
 using ParameterRow = std::array<std::string, 3>;
 
-/// Write the rows as three string datasets `key`, `value`, `units` of group `group`.
+/// Write the rows as three string datasets `key`, `value`, `source` of group `group`.
 inline void write_parameter_table(hid_t group, const std::vector<ParameterRow>& rows,
                                   const std::string& file) {
   std::vector<std::string> columns[3];
@@ -311,19 +313,23 @@ inline void write_parameter_table(hid_t group, const std::vector<ParameterRow>& 
     for (int c = 0; c < 3; ++c) columns[c].push_back(row[c]);
   write_strings(group, "key", columns[0], file);
   write_strings(group, "value", columns[1], file);
-  write_strings(group, "units", columns[2], file);
+  write_strings(group, "source", columns[2], file);
 }
 
-/// Read the table `parameters/{key,value,units}` below `loc` into `rows`. Returns false (and
-/// leaves `rows` empty) when the three datasets differ in length; the caller names the error.
+/// Read the table `parameters/{key,value,source}` below `loc` into `rows`. Files written before
+/// the column was renamed hold the source in `parameters/units`; that name is read when
+/// `source` is absent. Returns false (and leaves `rows` empty) when the three datasets differ in
+/// length; the caller names the error. A missing column is an InputError naming it.
 inline bool read_parameter_table(hid_t loc, const std::string& file,
                                  std::vector<ParameterRow>& rows) {
   const auto keys = read_strings(loc, "parameters/key", file);
   const auto values = read_strings(loc, "parameters/value", file);
-  const auto units = read_strings(loc, "parameters/units", file);
+  const bool renamed = exists(loc, "parameters/source", file) ||
+                       !exists(loc, "parameters/units", file);  // neither: name the new one
+  const auto sources = read_strings(loc, renamed ? "parameters/source" : "parameters/units", file);
   rows.clear();
-  if (values.size() != keys.size() || units.size() != keys.size()) return false;
-  for (std::size_t i = 0; i < keys.size(); ++i) rows.push_back({keys[i], values[i], units[i]});
+  if (values.size() != keys.size() || sources.size() != keys.size()) return false;
+  for (std::size_t i = 0; i < keys.size(); ++i) rows.push_back({keys[i], values[i], sources[i]});
   return true;
 }
 
