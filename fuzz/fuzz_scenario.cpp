@@ -6,6 +6,10 @@
 // NumericalError) is the expected outcome for bad input; any other exception, a crash, a
 // sanitizer report, a leak or a timeout is a finding.
 //
+// An input whose first lines start with "--set " gives those lines (without the prefix) as
+// --set overrides, KEY=VALUE, applied to the rest (TomlReader::apply_overrides); the messages
+// must then still be one line starting with the file name.
+//
 // Grids are capped at kMaxCells cells (skinheal::set_resource_limits) so that a scenario that
 // asks for a huge grid is refused, as it would be on a small machine, instead of allocating;
 // warnings are dropped.
@@ -17,6 +21,7 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "engine/error.hpp"
 #include "engine/input/resources.hpp"
@@ -37,10 +42,16 @@ bool setup() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const bool ready = setup();
   (void)ready;
-  const std::string text(reinterpret_cast<const char*>(data), size);
+  std::string text(reinterpret_cast<const char*>(data), size);
+  std::vector<std::string> overrides;
+  while (text.rfind("--set ", 0) == 0 && overrides.size() < 8) {
+    const std::size_t end = text.find('\n');
+    overrides.push_back(text.substr(6, end == std::string::npos ? end : end - 6));
+    text.erase(0, end == std::string::npos ? text.size() : end + 1);
+  }
   try {
     skinheal::models::LoadedScenario loaded =
-        skinheal::models::load_scenario_text(text, "fuzz.toml");
+        skinheal::models::load_scenario_text(text, "fuzz.toml", overrides);
     (void)loaded;
   } catch (const skinheal::Error& e) {
     // Expected: bad input. The message must be one line that names the file.

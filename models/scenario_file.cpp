@@ -1,9 +1,6 @@
 #include "models/scenario_file.hpp"
 
-#include <cctype>
 #include <iostream>
-#include <sstream>
-#include <toml.hpp>
 
 #include "engine/error.hpp"
 #include "engine/input/toml_reader.hpp"
@@ -20,116 +17,18 @@ void print_warning(const std::string& warning) {
 }
 WarningSink g_warning_sink = print_warning;
 
-/// One part of an override key: "fields[1]" is {"fields", 1}; "end" is {"end", -1}.
-struct KeyPart {
-  std::string name;
-  long index = -1;
-};
-
-/// Splits "fields[0].decay" into parts; empty when the key is malformed.
-std::vector<KeyPart> split_override_key(const std::string& key) {
-  std::vector<KeyPart> parts;
-  std::size_t start = 0;
-  for (;;) {
-    const auto dot = key.find('.', start);
-    const std::string text = key.substr(start, dot == std::string::npos ? dot : dot - start);
-    KeyPart part;
-    std::size_t i = 0;
-    while (i < text.size() &&
-           (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' || text[i] == '-'))
-      ++i;
-    part.name = text.substr(0, i);
-    if (part.name.empty()) return {};
-    if (i < text.size()) {
-      if (text[i] != '[' || text.back() != ']' || text.size() - i < 3 || text.size() - i > 8)
-        return {};
-      const std::string digits = text.substr(i + 1, text.size() - i - 2);
-      if (digits.find_first_not_of("0123456789") != std::string::npos) return {};
-      part.index = std::stol(digits);
-    }
-    parts.push_back(part);
-    if (dot == std::string::npos) return parts;
-    start = dot + 1;
-  }
-}
-
 }  // namespace
 
 void set_warning_sink(WarningSink sink) {
   g_warning_sink = sink;
 }
 
-std::string apply_overrides(const std::string& text, const std::string& path,
+std::string apply_overrides(const std::string& text, const std::string& name,
                             const std::vector<std::string>& overrides) {
   if (overrides.empty()) return text;
-  toml::value doc;
-  try {
-    std::istringstream in(text);
-    doc = toml::parse(in, path);
-  } catch (const std::exception&) {
-    TomlReader::from_string(text, path);  // reports the syntax error in the usual form
-    throw;
-  }
-  for (const std::string& o : overrides) {
-    const auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw InputError(path + ": --set " + o +
-                       ": expected KEY=VALUE, e.g. --set 'time.end=\"2 d\"'");
-    const std::string key = o.substr(0, eq);
-    const std::vector<KeyPart> parts = split_override_key(key);
-    if (parts.empty())
-      throw InputError(path + ": --set " + o + ": '" + key +
-                       "' is not a dotted key of letters, digits, '_' and '-' (such as "
-                       "time.end, or fields[0].decay for an array of tables)");
-    toml::value parsed;
-    try {
-      std::istringstream in("v = " + o.substr(eq + 1));
-      parsed = toml::parse(in, "--set " + key);
-    } catch (const std::exception&) {
-      throw InputError(path + ": --set " + o +
-                       ": the value is not valid TOML (quote strings with units: " + key +
-                       "='\"1.5 mm\"')");
-    }
-    const toml::value value = parsed.as_table().at("v");
-    toml::value* node = &doc;
-    std::string done;  // the key so far, for messages
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      const KeyPart& part = parts[i];
-      const bool last = i + 1 == parts.size();
-      if (!node->is_table())
-        throw InputError(path + ": --set " + key + ": '" + done + "' is not a table");
-      auto& table = node->as_table();
-      done += (done.empty() ? "" : ".") + part.name;
-      if (part.index < 0) {
-        if (last) {
-          table[part.name] = value;
-          break;
-        }
-        if (!table.count(part.name)) table[part.name] = toml::table{};
-        node = &table[part.name];
-        continue;
-      }
-      const auto it = table.find(part.name);
-      if (it == table.end() || !it->second.is_array())
-        throw InputError(path + ": --set " + key + ": '" + done +
-                         "' is not an array in the scenario, so it has no [" +
-                         std::to_string(part.index) + "]");
-      auto& items = it->second.as_array();
-      if (static_cast<std::size_t>(part.index) >= items.size())
-        throw InputError(path + ": --set " + key + ": '" + done + "' has " +
-                         std::to_string(items.size()) + " entries; the index must be below " +
-                         std::to_string(items.size()));
-      done += "[" + std::to_string(part.index) + "]";
-      if (last) {
-        items[part.index] = value;
-        break;
-      }
-      node = &items[part.index];
-    }
-  }
-  std::ostringstream out;
-  out << "# " << path << " with --set " << join(overrides, " --set ") << "\n" << doc;
-  return out.str();
+  TomlReader reader = TomlReader::from_string(text, name);
+  reader.apply_overrides(overrides);
+  return reader.effective_text();
 }
 
 namespace {
@@ -151,15 +50,17 @@ LoadedScenario build_checked(TomlReader reader, const std::string& path) {
     if (root.has_table("output") && root.table("output").has("snapshots"))
       out.built.snapshot_times_s = root.table("output").get_time_list_s("snapshots");
     const Grid& g = out.built.simulation->grid();
-    out.built.description = "skin model, " + config.site.name + ", " + config.device.name + ", " +
-                            std::to_string(config.sessions_s.size()) + " session(s), " +
-                            std::to_string(g.nx()) + " x " + std::to_string(g.nz()) + " cells";
+    out.built.description =
+        "skin model, " + config.site.name + ", " + config.device.name + ", " +
+        std::to_string(config.sessions_s.size()) + " session(s), " + std::to_string(g.nx()) +
+        " x " + (g.dim() == 3 ? std::to_string(g.ny()) + " x " : std::string()) +
+        std::to_string(g.nz()) + " cells" + (config.scar.enabled ? ", scar region" : "");
   } else {
     throw InputError(path + ": [model] kind = '" + kind + "' is not known" +
                      suggest_nearest(kind, kinds));
   }
   reader.check_all_used();
-  out.text = reader.text();
+  out.text = reader.effective_text();
   for (const TomlEntry& e : reader.effective_parameters())
     out.parameters.push_back({e.key, e.value, e.from_default ? "default" : "file"});
   out.warnings = reader.warnings();
@@ -186,16 +87,15 @@ LoadedScenario build(TomlReader reader, const std::string& path) {
 
 LoadedScenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
   TomlReader reader = TomlReader::from_file(path);
-  if (!overrides.empty())
-    reader = TomlReader::from_string(apply_overrides(reader.text(), path, overrides), path);
+  reader.apply_overrides(overrides);
   return build(std::move(reader), path);
 }
 
 LoadedScenario load_scenario_text(const std::string& text, const std::string& name,
                                   const std::vector<std::string>& overrides) {
-  return build(TomlReader::from_string(
-                   overrides.empty() ? text : apply_overrides(text, name, overrides), name),
-               name);
+  TomlReader reader = TomlReader::from_string(text, name);
+  reader.apply_overrides(overrides);
+  return build(std::move(reader), name);
 }
 
 }  // namespace skinheal::models

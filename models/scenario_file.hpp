@@ -34,7 +34,8 @@ LoadedScenario load_scenario(const std::string& path,
 /// As load_scenario, from scenario text held in memory; `name` stands for the file in messages.
 LoadedScenario load_scenario_text(const std::string& text, const std::string& name,
                                   const std::vector<std::string>& overrides = {});
-/// Apply "a.b.c=value" overrides (TOML values) to scenario text; returns the new text.
+/// Apply "a.b.c=value" overrides (TOML values) to scenario text; returns the text with them
+/// applied, as recorded in outputs (TomlReader::effective_text).
 std::string apply_overrides(const std::string& text, const std::string& name,
                             const std::vector<std::string>& overrides);
 

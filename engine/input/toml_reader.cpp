@@ -15,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include <toml.hpp>
@@ -38,6 +39,7 @@ struct TomlState {
   std::vector<TomlEntry> entries;         ///< Effective parameters, in order first read.
   std::vector<std::string> warnings;      ///< From TomlTable::warn, in order.
   std::set<std::string> entry_keys;
+  std::vector<std::string> overrides;  ///< "KEY=VALUE" of the --set overrides applied
 };
 
 }  // namespace detail
@@ -137,13 +139,38 @@ std::string echo_default(double value_internal, Dimension dim) {
   return toml_string(format_quantity(value_internal, dim, 15));
 }
 
-int line_of_value(const Value& v) {
+/// Values given by a --set override are parsed under the name "--set KEY=VALUE", which their
+/// source location keeps: that is how messages tell them from the values of the file.
+constexpr std::string_view kOverridePrefix = "--set ";
+
+bool from_override(const Value& v) {
+  return v.location().file_name().rfind(kOverridePrefix, 0) == 0;
+}
+
+/// The value's line in the file; 0 for a value that is not from the file (a --set override,
+/// or a table made to hold one).
+int line_of_value(const TomlState& s, const Value& v) {
+  if (v.location().file_name() != s.name) return 0;
   return static_cast<int>(v.location().line());
 }
 
 /// "scenario.toml:12: ", or "scenario.toml: " when the line is unknown (0).
 std::string where(const TomlState& s, int line) {
   return line > 0 ? s.name + ":" + std::to_string(line) + ": " : s.name + ": ";
+}
+
+/// Where `v` came from, to start a message: "scenario.toml:12: " for a value of the file,
+/// "scenario.toml: --set grid.dx=\"abc\": " for one given by an override (the line would
+/// point into text the user never saw), "scenario.toml: " when neither is known.
+std::string where_of(const TomlState& s, const Value& v) {
+  if (from_override(v)) return s.name + ": " + v.location().file_name() + ": ";
+  return where(s, line_of_value(s, v));
+}
+
+/// "on line 4", or "given by --set a.b=1", for pointing at a value inside a message.
+std::string place_of(const TomlState& s, const Value& v) {
+  if (from_override(v)) return "given by " + v.location().file_name();
+  return "on line " + std::to_string(line_of_value(s, v));
 }
 
 /// The value as it would be written in TOML, in full (for the echo of effective parameters).
@@ -207,7 +234,7 @@ struct Lookup {
   std::string full;              ///< Full dotted key.
   const Value* table = nullptr;  ///< The deepest table reached on the way.
   std::string table_path;
-  int table_line = 0;                      ///< Its line (0 for the root).
+  bool at_root = true;                     ///< `table` is the root table.
   std::vector<std::string> intermediates;  ///< Tables entered on the way.
 };
 
@@ -217,7 +244,7 @@ Lookup lookup(const TomlState& s, std::size_t node, const std::string& path,
   r.full = join_key(path, key);
   r.table = s.nodes.at(node);
   r.table_path = path;
-  r.table_line = node == 0 ? 0 : line_of_value(*r.table);
+  r.at_root = node == 0;
   const std::vector<std::string> parts = split_key(key);
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto& table = r.table->as_table();
@@ -229,14 +256,24 @@ Lookup lookup(const TomlState& s, std::size_t node, const std::string& path,
     }
     const std::string sub = join_key(r.table_path, parts[i]);
     if (!it->second.is_table())
-      raise(where(s, line_of_value(it->second)) + "'" + sub + "' is " + describe(it->second) +
+      raise(where_of(s, it->second) + "'" + sub + "' is " + describe(it->second) +
             ", not a table, so '" + r.full + "' cannot be read");
     r.intermediates.push_back(sub);
     r.table = &it->second;
     r.table_path = sub;
-    r.table_line = line_of_value(it->second);
+    r.at_root = false;
   }
   return r;
+}
+
+/// "file:line: " (or the --set override) of the deepest table a lookup reached.
+std::string where_table(const TomlState& s, const Lookup& r) {
+  return r.at_root ? where(s, 0) : where_of(s, *r.table);
+}
+
+/// Where a message about the key of a lookup starts: at the value, or at its table when absent.
+std::string where_key(const TomlState& s, const Lookup& r) {
+  return r.value ? where_of(s, *r.value) : where_table(s, r);
 }
 
 void mark_used(TomlState& s, const Lookup& r) {
@@ -256,25 +293,23 @@ std::string typo_hint(const TomlState& s, const Lookup& r) {
   const int limit = std::max<int>(2, static_cast<int>(leaf.size()) / 3);
   int best = limit + 1;
   std::string nearest;
-  int nearest_line = 0;
+  std::string nearest_place;
   for (const auto& [key, value] : r.table->as_table()) {
     const int d = edit_distance(leaf, key);
     if (d < best || (d == best && key < nearest)) {
       best = d;
       nearest = key;
-      nearest_line = line_of_value(value);
+      nearest_place = place_of(s, value);
     }
   }
   if (nearest.empty()) return "";
-  return "; is '" + join_key(r.table_path, nearest) + "' on line " + std::to_string(nearest_line) +
-         " a typo?";
+  return "; is '" + join_key(r.table_path, nearest) + "' " + nearest_place + " a typo?";
 }
 
 const Value& require_value(TomlState& s, const Lookup& r, const std::string& kind) {
   s.declared.insert(r.full);
   if (!r.value)
-    raise(where(s, r.table_line) + "missing required key '" + r.full + "', " + kind +
-          typo_hint(s, r));
+    raise(where_table(s, r) + "missing required key '" + r.full + "', " + kind + typo_hint(s, r));
   mark_used(s, r);
   return *r.value;
 }
@@ -288,7 +323,7 @@ const Value* optional_value(TomlState& s, const Lookup& r) {
 
 [[noreturn]] void type_error(const TomlState& s, const Value& v, const std::string& full,
                              const std::string& kind) {
-  raise(where(s, line_of_value(v)) + "'" + full + "' must be " + kind + ", got " + describe(v));
+  raise(where_of(s, v) + "'" + full + "' must be " + kind + ", got " + describe(v));
 }
 
 double number_of(const TomlState& s, const Value& v, const std::string& full) {
@@ -296,7 +331,7 @@ double number_of(const TomlState& s, const Value& v, const std::string& full) {
     const std::int64_t i = v.as_integer();
     // toml11 saturates integers that do not fit into 64 bits.
     if (i == INT64_MAX || i == INT64_MIN)
-      raise(where(s, line_of_value(v)) + "'" + full + "' = " + render(v) + " is out of range");
+      raise(where_of(s, v) + "'" + full + "' = " + render(v) + " is out of range");
     return static_cast<double>(i);
   }
   if (v.is_floating()) {
@@ -311,7 +346,7 @@ int int_of(const TomlState& s, const Value& v, const std::string& full) {
   if (v.is_integer()) {
     const std::int64_t i = v.as_integer();
     if (i < INT_MIN || i > INT_MAX)
-      raise(where(s, line_of_value(v)) + "'" + full + "' = " + render(v) +
+      raise(where_of(s, v) + "'" + full + "' = " + render(v) +
             " is out of range for an integer (at most " + std::to_string(INT_MAX) + ")");
     return static_cast<int>(i);
   }
@@ -343,12 +378,12 @@ double quantity_of(const TomlState& s, const Value& v, const std::string& full, 
     try {
       return parse_in(v.as_string().str, dim, full);
     } catch (const InputError& e) {
-      raise(where(s, line_of_value(v)) + e.what());
+      raise(where_of(s, v) + e.what());
     }
   }
   if (v.is_integer() || v.is_floating()) {
     if (dim == dims::dimensionless) return number_of(s, v, full);
-    raise(where(s, line_of_value(v)) + "'" + full + "' = " + render(v) + " has no unit; write " +
+    raise(where_of(s, v) + "'" + full + "' = " + render(v) + " has no unit; write " +
           dimension_name(dim) + " as a string with units such as " + dimension_examples(dim));
   }
   type_error(s, v, full, quantity_kind(dim));
@@ -487,8 +522,19 @@ std::string condense_syntax_error(const std::string& name, const std::string& wh
   return out;
 }
 
+/// A key no getter read: overrides first, then by line.
+struct Unknown {
+  bool from_file = false;
+  int line = 0;
+  std::string full;
+  const Value* value = nullptr;
+  bool operator<(const Unknown& o) const {
+    return std::tie(from_file, line, full) < std::tie(o.from_file, o.line, o.full);
+  }
+};
+
 void collect_unknown(const TomlState& s, const Value& table, const std::string& path,
-                     std::vector<std::pair<int, std::string>>& unknown) {
+                     std::vector<Unknown>& unknown) {
   for (const auto& [key, value] : table.as_table()) {
     const std::string full = join_key(path, key);
     const bool ignored = std::any_of(s.ignored.begin(), s.ignored.end(), [&](const auto& ig) {
@@ -496,7 +542,7 @@ void collect_unknown(const TomlState& s, const Value& table, const std::string& 
     });
     if (ignored) continue;
     if (!s.used.count(full)) {
-      unknown.emplace_back(line_of_value(value), full);
+      unknown.push_back({!from_override(value), line_of_value(s, value), full, &value});
       continue;
     }
     if (value.is_table()) {
@@ -590,23 +636,142 @@ TomlReader TomlReader::from_string(const std::string& text, const std::string& n
   return TomlReader(std::move(state));
 }
 
+namespace {
+
+/// One part of an override key: "fields[1]" is {"fields", 1}; "end" is {"end", -1}.
+struct KeyPart {
+  std::string name;
+  long index = -1;
+};
+
+/// Splits "fields[0].decay" into parts; empty when the key is malformed.
+std::vector<KeyPart> split_override_key(const std::string& key) {
+  std::vector<KeyPart> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = key.find('.', start);
+    const std::string text = key.substr(start, dot == std::string::npos ? dot : dot - start);
+    KeyPart part;
+    std::size_t i = 0;
+    while (i < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' || text[i] == '-'))
+      ++i;
+    part.name = text.substr(0, i);
+    if (part.name.empty()) return {};
+    if (i < text.size()) {
+      if (text[i] != '[' || text.back() != ']' || text.size() - i < 3 || text.size() - i > 8)
+        return {};
+      const std::string digits = text.substr(i + 1, text.size() - i - 2);
+      if (digits.find_first_not_of("0123456789") != std::string::npos) return {};
+      part.index = std::stol(digits);
+    }
+    parts.push_back(part);
+    if (dot == std::string::npos) return parts;
+    start = dot + 1;
+  }
+}
+
+/// Applies one "KEY=VALUE" override to the document. The value (and any table made to hold
+/// it) is parsed under the name "--set KEY=VALUE", so that messages about it name the override.
+void apply_override(TomlState& s, const std::string& o) {
+  const std::string label = std::string(kOverridePrefix) + shorten(o);
+  const auto eq = o.find('=');
+  if (eq == std::string::npos || eq == 0)
+    raise(s.name + ": " + label + ": expected KEY=VALUE, e.g. --set 'time.end=\"2 d\"'");
+  const std::string key = o.substr(0, eq);
+  const std::vector<KeyPart> parts = split_override_key(key);
+  if (parts.empty())
+    raise(s.name + ": " + label + ": '" + shorten(key) +
+          "' is not a dotted key of letters, digits, '_' and '-' (such as time.end, or "
+          "fields[0].decay for an array of tables)");
+  // Under the override's name, so that every value from it says where it came from.
+  auto parse_as_override = [&](const std::string& value_text) {
+    std::istringstream in("v = " + value_text);
+    return toml::parse(in, label).as_table().at("v");
+  };
+  Value value;
+  try {
+    value = parse_as_override(o.substr(eq + 1));
+  } catch (const std::exception&) {
+    raise(s.name + ": " + label + ": the value is not valid TOML (quote strings with units: " +
+          shorten(key) + "='\"1.5 mm\"')");
+  }
+  Value* node = &s.root;
+  std::string done;  // the key so far, for messages
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const KeyPart& part = parts[i];
+    const bool last = i + 1 == parts.size();
+    if (!node->is_table()) raise(s.name + ": " + label + ": '" + done + "' is not a table");
+    auto& table = node->as_table();
+    done += (done.empty() ? "" : ".") + part.name;
+    if (part.index < 0) {
+      if (last) {
+        table[part.name] = value;
+        return;
+      }
+      if (!table.count(part.name)) table[part.name] = parse_as_override("{}");
+      node = &table[part.name];
+      continue;
+    }
+    const auto it = table.find(part.name);
+    if (it == table.end() || !it->second.is_array())
+      raise(s.name + ": " + label + ": '" + done +
+            "' is not an array in the scenario, so it has no [" + std::to_string(part.index) + "]");
+    auto& items = it->second.as_array();
+    if (static_cast<std::size_t>(part.index) >= items.size())
+      raise(s.name + ": " + label + ": '" + done + "' has " + std::to_string(items.size()) +
+            " entries; the index must be below " + std::to_string(items.size()));
+    done += "[" + std::to_string(part.index) + "]";
+    if (last) {
+      items[part.index] = value;
+      return;
+    }
+    node = &items[part.index];
+  }
+}
+
+}  // namespace
+
+void TomlReader::apply_overrides(const std::vector<std::string>& overrides) {
+  TomlState& s = *state_;
+  if (s.nodes.size() > 1)
+    throw std::logic_error("TomlReader::apply_overrides after tables were handed out");
+  for (const std::string& o : overrides) {
+    apply_override(s, o);
+    s.overrides.push_back(o);
+  }
+}
+
+std::string TomlReader::effective_text() const {
+  const TomlState& s = *state_;
+  if (s.overrides.empty()) return s.text;
+  std::ostringstream out;
+  std::string header = "# " + s.name + " with --set " + join(s.overrides, " --set ");
+  for (char& c : header)
+    if (c == '\n' || c == '\r') c = ' ';  // a multi-line string value must not end the comment
+  out << header << "\n" << s.root;
+  return out.str();
+}
+
 TomlTable TomlReader::root() const {
   return TomlTable(state_, 0, "");
 }
 
 void TomlReader::check_all_used() const {
   const TomlState& s = *state_;
-  std::vector<std::pair<int, std::string>> unknown;
+  std::vector<Unknown> unknown;
   collect_unknown(s, s.root, "", unknown);
   if (unknown.empty()) return;
   std::sort(unknown.begin(), unknown.end());
-  const auto& [line, full] = unknown.front();
-  std::string message = where(s, line) + "unknown key '" + full + "'" + suggestion_for(s, full);
+  const Unknown& first = unknown.front();
+  std::string message = where_of(s, *first.value) + "unknown key '" + first.full + "'" +
+                        suggestion_for(s, first.full);
   if (unknown.size() > 1) {
     std::vector<std::string> others;
     for (std::size_t i = 1; i < unknown.size(); ++i)
-      others.push_back("'" + unknown[i].second + "' (line " + std::to_string(unknown[i].first) +
-                       ")");
+      others.push_back(
+          "'" + unknown[i].full + "' (" +
+          (unknown[i].from_file ? "line " + std::to_string(unknown[i].line) : "--set") + ")");
     message += " (also unknown: " + join(others, ", ") + ")";
   }
   raise(message);
@@ -631,7 +796,7 @@ TomlTable::TomlTable(std::shared_ptr<detail::TomlState> state, std::size_t node,
     : state_(std::move(state)), node_(node), path_(std::move(path)) {}
 
 int TomlTable::line() const {
-  return node_ == 0 ? 0 : line_of_value(*state_->nodes.at(node_));
+  return node_ == 0 ? 0 : line_of_value(*state_, *state_->nodes.at(node_));
 }
 
 bool TomlTable::has(const std::string& key) const {
@@ -649,7 +814,7 @@ std::vector<std::string> TomlTable::keys() const {
 
 int TomlTable::line_of(const std::string& key) const {
   const Lookup r = lookup(*state_, node_, path_, key);
-  return r.value ? line_of_value(*r.value) : 0;
+  return r.value ? line_of_value(*state_, *r.value) : 0;
 }
 
 namespace {
@@ -904,21 +1069,17 @@ void TomlTable::require_range(const std::string& key, double value, double lo, d
   } else {
     bound = "must be between " + format_quantity(lo, dim) + " and " + format_quantity(hi, dim);
   }
-  const int line = r.value ? line_of_value(*r.value) : r.table_line;
-  raise(::skinheal::where(*state_, line) + "'" + r.full + "' = " + shown +
-        " is out of range: " + bound);
+  raise(where_key(*state_, r) + "'" + r.full + "' = " + shown + " is out of range: " + bound);
 }
 
 void TomlTable::fail(const std::string& key, const std::string& message) const {
   const Lookup r = lookup(*state_, node_, path_, key);
-  const int line = r.value ? line_of_value(*r.value) : r.table_line;
-  raise(::skinheal::where(*state_, line) + "'" + r.full + "' " + message);
+  raise(where_key(*state_, r) + "'" + r.full + "' " + message);
 }
 
 void TomlTable::warn(const std::string& key, const std::string& message) const {
   const Lookup r = lookup(*state_, node_, path_, key);
-  const int line = r.value ? line_of_value(*r.value) : r.table_line;
-  state_->warnings.push_back(::skinheal::where(*state_, line) + "'" + r.full + "' " + message);
+  state_->warnings.push_back(where_key(*state_, r) + "'" + r.full + "' " + message);
 }
 
 const std::string& TomlTable::file_name() const {
@@ -926,7 +1087,8 @@ const std::string& TomlTable::file_name() const {
 }
 
 std::string TomlTable::where() const {
-  return ::skinheal::where(*state_, line());
+  if (node_ == 0) return ::skinheal::where(*state_, 0);
+  return where_of(*state_, *state_->nodes.at(node_));
 }
 
 }  // namespace skinheal

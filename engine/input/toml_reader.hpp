@@ -10,6 +10,11 @@
 ///     scenario.toml:4: "6 weeks" for 'device.needle_length': is a time, expected a length such
 ///     as "1.5 mm" or "250 um"
 ///
+/// After `--set KEY=VALUE` overrides (apply_overrides), a message about an overridden value
+/// names the override instead of a line, and every other key keeps its line in the file:
+///
+///     scenario.toml: --set grid.dx="abc": unknown unit 'abc' in "abc" for 'grid.dx' ...
+///
 /// Keys inside an array of tables are named with a 0-based index: `layers[1].thickness`.
 /// A key given to any getter may itself be dotted ("time.end" read from the root table); so a
 /// quoted TOML key that contains a dot ("a.b" = 1) cannot be read and is reported as unknown.
@@ -54,6 +59,14 @@ class TomlReader {
   /// Parses `text`; `name` stands for the file name in messages.
   static TomlReader from_string(const std::string& text, const std::string& name);
 
+  /// Applies "dotted.key=value" overrides (TOML values; "layers[1].thickness" indexes an array
+  /// of tables) to the parsed document, in order: the CLI's and the Python API's --set. Call
+  /// before root(). A malformed override is an InputError "file: --set KEY=VALUE: reason".
+  void apply_overrides(const std::vector<std::string>& overrides);
+  /// The text as given, or, after overrides, a comment naming them and the document with
+  /// them applied (for recording the scenario that was run).
+  std::string effective_text() const;
+
   /// The top-level table.
   TomlTable root() const;
   /// Throws InputError for the first (by line) key that no getter has read, with the nearest
@@ -82,18 +95,19 @@ class TomlTable {
  public:
   /// Dotted path of this table ("" for the root, "layers[1]" for an array element).
   const std::string& path() const { return path_; }
-  /// Line of the table header in the file (0 for the root table).
+  /// Line of the table header in the file (0 for the root table, or one made by an override).
   int line() const;
   /// The file name used in messages.
   const std::string& file_name() const;
-  /// "file:line: " of this table's header ("file: " for the root), to start a message.
+  /// "file:line: " of this table's header ("file: " for the root, "file: --set KEY=VALUE: " for
+  /// a table given by an override), to start a message.
   std::string where() const;
 
   /// Whether `key` is present. Does not count as reading it.
   bool has(const std::string& key) const;
   /// The keys present in this table, sorted.
   std::vector<std::string> keys() const;
-  /// Line of `key` in the file, or 0 when absent.
+  /// Line of `key` in the file, or 0 when absent (or given by an override).
   int line_of(const std::string& key) const;
 
   double get_double(const std::string& key) const;

@@ -102,14 +102,20 @@ def sweep(scenario: Scenario | str | os.PathLike, vary: dict[str, Iterable[Any]]
         raise ValueError("sweep: vary is empty; give at least one key with values")
     combos = _combinations(vary)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     jobs = []
     for i, combo in enumerate(combos):
         sc = scenario.copy().update(combo)  # validates eagerly: ValueError before any run
         jobs.append((sc.base_text, sc.name, sc.override_list, str(out / f"run_{i:03d}.h5"), overwrite,
                      threads_per_run))
 
-    rows = _execute(jobs, client, n_workers)
+    # Connect before creating anything: a scheduler that cannot be reached (OSError) leaves
+    # no output directory behind.
+    client, own = _connect(client, n_workers)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        rows = _execute(jobs, client, n_workers)
+    finally:
+        _close(own)
     records = []
     for combo, row in zip(combos, rows):
         rec = {k: (v if not isinstance(v, (list, tuple)) else str(v)) for k, v in combo.items()}
@@ -118,6 +124,29 @@ def sweep(scenario: Scenario | str | os.PathLike, vary: dict[str, Iterable[Any]]
     table = pd.DataFrame.from_records(records)
     table.to_csv(out / "summary.csv", index=False)
     return table
+
+
+def _connect(client: Any, n_workers: int) -> tuple[Any, Any]:
+    """(client to use, client this sweep owns and must close): a str becomes a Dask Client."""
+    if not isinstance(client, str):
+        return client, None
+    from dask.distributed import Client, LocalCluster
+
+    if client == "local":
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        own = Client(cluster)
+    else:
+        own = Client(client)
+    return own, own
+
+
+def _close(own: Any) -> None:
+    if own is not None:
+        cluster = own.cluster
+        own.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _execute(jobs: list[tuple], client: Any, n_workers: int) -> list[dict[str, Any]]:
@@ -132,26 +161,14 @@ def _execute(jobs: list[tuple], client: Any, n_workers: int) -> list[dict[str, A
             futures = [pool.submit(run_one, *j) for j in jobs]
             return [_result_or_row(fut, j) for fut, j in zip(futures, jobs)]
 
-    from dask.distributed import Client, LocalCluster
-
-    own = None
-    if isinstance(client, str):
-        if client == "local":
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            own = Client(cluster)
-        else:
-            own = Client(client)
-        client = own
-    try:
-        futures = [client.submit(run_one, *j, pure=False) for j in jobs]
-        return [_result_or_row(fut, j) for fut, j in zip(futures, jobs)]
-    finally:
-        if own is not None:
-            cluster = own.cluster
-            own.close()
-            if cluster is not None:
-                cluster.close()
+    if isinstance(client, str):  # a caller other than sweep(): connect here
+        client, own = _connect(client, n_workers)
+        try:
+            return _execute(jobs, client, n_workers)
+        finally:
+            _close(own)
+    futures = [client.submit(run_one, *j, pure=False) for j in jobs]
+    return [_result_or_row(fut, j) for fut, j in zip(futures, jobs)]
 
 
 def _result_or_row(future: Any, job: tuple) -> dict[str, Any]:

@@ -106,6 +106,46 @@ set_case set_index_not_array "'grid' is not an array" 'grid[0].dx="1 um"'
 set_case set_wrong_dimension "is a time, expected a length" 'grid.dx="1 h"'
 set_case set_range "must be a positive length" 'grid.dx="-1 um"'
 
+# --set is applied to the parsed file, not by rewriting its text: a message about an overridden
+# value names the override (its line would point into text the user never saw), and a message
+# about any other key keeps its line in the user's file.
+set_case set_names_override_value 'demo_diffusion.toml: --set grid.dx="abc": "abc" for '"'grid.dx'" \
+  'grid.dx="abc"'
+set_case set_names_override_range \
+  'demo_diffusion.toml: --set grid.dx="-1 um": '"'grid.dx' must be a positive length" 'grid.dx="-1 um"'
+set_case set_names_override_type \
+  'demo_diffusion.toml: --set grid.dim=2.5: '"'grid.dim' must be an integer" 'grid.dim=2.5'
+set_case set_names_override_unknown \
+  'demo_diffusion.toml: --set grid.dxx="1 um": unknown key '"'grid.dxx'; did you mean 'grid.dx'?" \
+  'grid.dxx="1 um"'
+set_case set_names_override_new_table \
+  'demo_diffusion.toml: --set output.snapshots=["2 h", "1 mm"]: "1 mm" for '"'output.snapshots[1]'" \
+  'output.snapshots=["2 h", "1 mm"]'
+set_case set_names_override_table_missing_key \
+  'demo_diffusion.toml: --set grid={dim=2, dx="20 um"}: missing required key '"'grid.width'" \
+  'grid={dim=2, dx="20 um"}'
+set_case set_names_override_array_element \
+  'demo_diffusion.toml: --set layers[1].thickness="1 h": "1 h" for '"'layers[1].thickness'" \
+  'layers[1].thickness="1 h"'
+
+# file_set_case NAME EXPECT FILE VALUE: a bad file with an override of some other key; the
+# message must keep the line of the file.
+file_set_case() {
+  [[ $1 =~ $only ]] || return 0
+  cases=$((cases + 1))
+  check_case "$1" "$2" "$(basename "$3")" -- check "$3" --set "$4"
+  check_case "$1" "$2" "$(basename "$3")" -- run "$3" -o "$out/x.h5" --set "$4"
+}
+file_set_case set_keeps_file_line_range \
+  "range_needle_too_long.toml:11: 'device.needle_length' = \"6 mm\" is out of range" \
+  "$dir/range_needle_too_long.toml" 'time.end="2 d"'
+file_set_case set_keeps_file_line_unknown \
+  "unknown_key_grid.toml:9: unknown key 'grid.dz_surfce'; did you mean 'grid.dz_surface'?" \
+  "$dir/unknown_key_grid.toml" 'grid.width="400 um"'
+file_set_case set_keeps_file_line_unit \
+  "unit_weeks_for_length.toml:11: \"6 weeks\" for 'device.needle_length': is a time" \
+  "$dir/unit_weeks_for_length.toml" 'grid.dx="10 um"'
+
 # A needle length outside 0.25-3 mm is a warning: one line on stderr, and the run goes on.
 if [[ warning_needle_length =~ $only ]]; then
   cases=$((cases + 1))
@@ -123,6 +163,15 @@ if [[ warning_needle_length =~ $only ]]; then
   err=$(timeout 60 "$skinheal" check "$work/short_needle.toml" 2>&1 >/dev/null)
   if [[ $? -ne 0 || "$err" != *"outside 0.25-3 mm"* ]]; then
     fail "warning_needle_length (check): $err"
+  else
+    passed=$((passed + 1))
+  fi
+  # The same warning for a value given by --set names the override, not a line.
+  err=$(timeout 60 "$skinheal" check "$dir/range_needle_too_long.toml" \
+    --set 'device.needle_length="0.2 mm"' 2>&1 >/dev/null)
+  if [[ $? -ne 0 || "$err" != *'warning: '*'range_needle_too_long.toml: --set device.needle_length="0.2 mm": '* ||
+    "$err" != *"outside 0.25-3 mm"* ]]; then
+    fail "warning_needle_length (--set): $err"
   else
     passed=$((passed + 1))
   fi
