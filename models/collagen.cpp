@@ -43,7 +43,8 @@ Collagen::Collagen(const FieldSet& fields, CollagenParams params)
       collagen_III_(fields.index("collagen_III")),
       fibroblasts_(fields.index("fibroblasts")),
       gf_(fields.index("growth_factor")),
-      immune_(fields.index("immune")) {
+      immune_(fields.index("immune")),
+      scar_(fields.contains("scar") ? fields.index("scar") : -1) {
   validate(p_);
   SKINHEAL_REQUIRE(p_.collagen_I_baseline.size() >= fields.grid().layer_names().size(),
                    "collagen: one baseline per layer needed");
@@ -53,15 +54,19 @@ void Collagen::add_rhs(const VoxelContext& at, const double* y, double* dydt) co
   const double F0 = p_.fibroblast_baseline[at.layer];
   if (F0 <= 0.0) return;
   const double c1 = y[collagen_I_], c3 = y[collagen_III_];
-  const double c10 = p_.collagen_I_baseline[at.layer], c30 = p_.collagen_III_baseline[at.layer];
+  const double b1 = p_.collagen_I_baseline[at.layer], b3 = p_.collagen_III_baseline[at.layer];
+  const double wc = 0.01 * (b1 + b3);
+  // Share of the voxel not occupied by scar matrix (scar.hpp): the normal matrix's baselines.
+  const double normal = scar_ >= 0 ? 1.0 - y[scar_] : 1.0;
+  const double c10 = normal * b1, c30 = normal * b3;
   const double phi = y[fibroblasts_] / F0;
   const double act = ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
   const double g = y[gf_];
   const double s = g / (p_.growth_factor_half_saturation + g);
-  const double conv = p_.conversion_III_to_I_per_s * ramp(c3 - c30, 0.01 * (c10 + c30));
+  const double conv = p_.conversion_III_to_I_per_s * ramp(c3 - c30, wc);
   const double loss = p_.turnover_per_s + p_.mmp_per_immune_per_s * y[immune_];
   const double total = c1 + c3;
-  const double excess = ramp(total - c10 - c30, 0.01 * (c10 + c30));
+  const double excess = ramp(total - c10 - c30, wc);
   const double remodel = total > 0.0 ? p_.remodelling_per_s * excess / total : 0.0;
   dydt[collagen_III_] += p_.turnover_per_s * c30 * phi + p_.collagen_III_per_activation * act +
                          p_.collagen_III_per_growth_factor * s * phi - conv - (loss + remodel) * c3;
@@ -73,8 +78,10 @@ bool Collagen::add_jacobian(const VoxelContext& at, const double* y, int n, doub
   const double F0 = p_.fibroblast_baseline[at.layer];
   if (F0 <= 0.0) return true;
   const double c1 = y[collagen_I_], c3 = y[collagen_III_];
-  const double c10 = p_.collagen_I_baseline[at.layer], c30 = p_.collagen_III_baseline[at.layer];
-  const double wc = 0.01 * (c10 + c30);
+  const double b1 = p_.collagen_I_baseline[at.layer], b3 = p_.collagen_III_baseline[at.layer];
+  const double wc = 0.01 * (b1 + b3);
+  const double normal = scar_ >= 0 ? 1.0 - y[scar_] : 1.0;
+  const double c10 = normal * b1, c30 = normal * b3;
   const double phi = y[fibroblasts_] / F0;
   const double dact = ramp_slope(y[fibroblasts_] - F0, 0.02 * F0) / F0;  // d A / d F
   const double g = y[gf_], a = p_.growth_factor_half_saturation;
@@ -83,13 +90,20 @@ bool Collagen::add_jacobian(const VoxelContext& at, const double* y, int n, doub
   const double loss = p_.turnover_per_s + p_.mmp_per_immune_per_s * y[immune_];
   const double total = c1 + c3;
   const double excess = ramp(total - c10 - c30, wc);
+  const double excess_slope = ramp_slope(total - c10 - c30, wc);
   double remodel = 0.0, dremodel = 0.0;  // k_rem E / total and its derivative in C_I (= in C_III)
+  double dremodel_dscar = 0.0;
   if (total > 0.0) {
     remodel = p_.remodelling_per_s * excess / total;
-    dremodel = p_.remodelling_per_s * (ramp_slope(total - c10 - c30, wc) * total - excess) /
-               (total * total);
+    dremodel = p_.remodelling_per_s * (excess_slope * total - excess) / (total * total);
+    dremodel_dscar = p_.remodelling_per_s * excess_slope * (b1 + b3) / total;
   }
   auto d = [&](int row, int col) -> double& { return J[row * n + col]; };
+  if (scar_ >= 0) {  // c10, c30 fall with S: d c_x0 / d S = −b_x
+    const double dconv_dscar = dconv * b3;
+    d(collagen_III_, scar_) += -p_.turnover_per_s * b3 * phi - dconv_dscar - dremodel_dscar * c3;
+    d(collagen_I_, scar_) += -p_.turnover_per_s * b1 * phi + dconv_dscar - dremodel_dscar * c1;
+  }
   d(collagen_III_, fibroblasts_) += p_.turnover_per_s * c30 / F0 +
                                     p_.collagen_III_per_activation * dact +
                                     p_.collagen_III_per_growth_factor * s / F0;

@@ -12,6 +12,9 @@
 ///                − (δ₀ + k_m · immune) C_III − k_rem E · C_III / (C_I + C_III)
 ///   d C_I/dt   = δ₀ C_I0 φ + q_1 A + k_31 max(C_III − C_III0, 0)
 ///                − (δ₀ + k_m · immune) C_I − k_rem E · C_I / (C_I + C_III)
+/// If a `scar` field S exists (scar.hpp), every C_I0 and C_III0 above is scaled by (1 − S): scar
+/// matrix occupies that share of the voxel, so an untreated scar region (normal matrix at
+/// (1 − S₀) of the baselines) is exactly at rest, and its target rises as the scar is replaced.
 /// (max(x, 0) is smoothed over 2 % of F₀ and 1 % of the collagen baseline, see collagen.cpp.)
 /// At rest (F = F₀, g = 0, immune = 0) both are exactly stationary: synthesis balances the
 /// baseline turnover δ₀ (sources.md §11.3: set δ from the steady state). A needle destroys matrix
@@ -67,6 +70,7 @@ class Collagen final : public ReactionTerm {
  private:
   CollagenParams p_;
   int collagen_I_, collagen_III_, fibroblasts_, gf_, immune_;
+  int scar_ = -1;  ///< scar field (scar.hpp) if present, else -1
 };
 
 }  // namespace skinheal::models

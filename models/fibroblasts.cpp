@@ -21,11 +21,17 @@ Fibroblasts::Fibroblasts(const FieldSet& fields, FibroblastParams params)
       fibroblasts_(fields.index("fibroblasts")),
       gf_(fields.index("growth_factor")),
       collagen_I_(fields.index("collagen_I")),
-      collagen_III_(fields.index("collagen_III")) {
+      collagen_III_(fields.index("collagen_III")),
+      scar_(fields.contains("scar") ? fields.index("scar") : -1) {
   validate(p_);
   const std::size_t layers = fields.grid().layer_names().size();
   SKINHEAL_REQUIRE(p_.baseline.size() >= layers && p_.collagen_baseline.size() >= layers,
                    "fibroblasts: one baseline per layer needed");
+}
+
+double Fibroblasts::matrix_deficit(const double* y, double c0) const {
+  const double scar = scar_ >= 0 ? y[scar_] : 0.0;  // scar matrix fills its share (scar.hpp)
+  return 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0 - scar;
 }
 
 void Fibroblasts::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
@@ -35,7 +41,7 @@ void Fibroblasts::add_rhs(const VoxelContext& at, const double* y, double* dydt)
                         p_.apoptosis_per_s * (F - p_.baseline[at.layer]);
   const double c0 = p_.collagen_baseline[at.layer];
   if (c0 > 0.0) {
-    const double deficit = 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0;
+    const double deficit = matrix_deficit(y, c0);
     if (deficit > 0.0) dydt[gf_] += p_.growth_factor_per_matrix_deficit * F * deficit;
   }
 }
@@ -48,12 +54,13 @@ bool Fibroblasts::add_jacobian(const VoxelContext& at, const double* y, int n, d
   J[fibroblasts_ * n + gf_] += r * ds * F * (1.0 - F / p_.capacity);
   const double c0 = p_.collagen_baseline[at.layer];
   if (c0 > 0.0) {
-    const double deficit = 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0;
+    const double deficit = matrix_deficit(y, c0);
     if (deficit > 0.0) {
       const double k = p_.growth_factor_per_matrix_deficit;
       J[gf_ * n + fibroblasts_] += k * deficit;
       J[gf_ * n + collagen_I_] += -k * F / c0;
       J[gf_ * n + collagen_III_] += -k * F / c0;
+      if (scar_ >= 0) J[gf_ * n + scar_] += -k * F;
     }
   }
   return true;

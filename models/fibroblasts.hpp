@@ -11,6 +11,8 @@
 /// Equations (per second):
 ///   d F/dt = r_F · g/(a_g + g) · F (1 − F/F_max) − δ_F (F − F₀(layer))
 ///   d g/dt = s_gF · F · max(0, 1 − (C_I + C_III)/C₀(layer))
+/// With a `scar` field S (scar.hpp) the matrix counted is C_I + C_III + S·C₀: scar matrix is
+/// matrix (the deficit is max(0, 1 − (C_I + C_III)/C₀ − S)), so an untreated scar is at rest.
 /// The second line is the proliferative-phase signal: fibroblasts in a matrix-depleted channel
 /// keep secreting TGF-β until the matrix is rebuilt (Menon et al. 2012's fibroblast → signal
 /// loops, lumped; form † modelling choice). It sets the fibroblast peak at 1–2 weeks. Random
@@ -55,7 +57,10 @@ class Fibroblasts final : public ReactionTerm {
 
  private:
   FibroblastParams p_;
+  /// 1 − (C_I + C_III)/C₀ − S (S the scar fraction, 0 without a scar field).
+  double matrix_deficit(const double* y, double c0) const;
   int fibroblasts_, gf_, collagen_I_, collagen_III_;
+  int scar_ = -1;  ///< scar field (scar.hpp) if present, else -1
 };
 
 }  // namespace skinheal::models

@@ -63,13 +63,20 @@ void stamp_session(Simulation& sim, const SkinModelConfig& config, int session) 
   const Grid& g = sim.grid();
   const ChannelShape shape = penetration(config.device, config.pattern.pressure_factor);
   std::vector<double> coverage(g.num_cells(), 0.0);
-  for (double x : session_channel_x_um(config, session)) stamp_channel(g, shape, x, 0.0, coverage);
+  if (g.dim() == 3) {
+    for (const Puncture& p : session_punctures_3d(config, session))
+      stamp_channel(g, shape, p.x_um, p.y_um, coverage);
+  } else {
+    for (double x : session_channel_x_um(config, session))
+      stamp_channel(g, shape, x, 0.0, coverage);
+  }
   FieldSet& f = sim.fields();
   const int sc = g.layer_id("stratum_corneum");
   FieldView damage = f.view("damage"), barrier = f.view("barrier");
   std::vector<FieldView> destroyed = {f.view("keratinocytes"), f.view("fibroblasts"),
                                       f.view("vessels"),       f.view("collagen_I"),
                                       f.view("collagen_III"),  f.view("elastin")};
+  if (f.contains("scar")) destroyed.push_back(f.view("scar"));
   for (std::size_t c = 0; c < coverage.size(); ++c) {
     const double cov = coverage[c];
     if (cov <= 0.0) continue;
@@ -77,6 +84,22 @@ void stamp_session(Simulation& sim, const SkinModelConfig& config, int session) 
     if (g.layer_of(c) == sc) barrier[c] *= 1.0 - cov;
     for (FieldView& v : destroyed) v[c] *= 1.0 - cov;
   }
+}
+
+/// The session's punctures over a patch of the given size (roller or pen; not single needle).
+std::vector<Puncture> pattern_punctures(const SkinModelConfig& c, const Patch& patch, int session) {
+  const std::uint64_t seed = c.pattern.seed + static_cast<std::uint64_t>(session);
+  if (c.device.kind == Device::Kind::roller) {
+    RollerProtocol protocol;
+    protocol.passes = c.pattern.passes;
+    protocol.seed = seed;
+    protocol.jitter_um = c.pattern.jitter_um;
+    return roller_pattern(c.device, patch, protocol);
+  }
+  PenProtocol protocol;
+  protocol.target_density_per_cm2 = c.pattern.pen_density_per_cm2;
+  protocol.seed = seed;
+  return pen_pattern(c.device, patch, protocol);
 }
 
 }  // namespace
@@ -122,6 +145,9 @@ void validate(const SkinModelConfig& c) {
                    "skin model: grid sizes must be > 0, dz_max >= dz_surface, growth >= 1");
   SKINHEAL_REQUIRE(g.width_um / g.dx_um >= 1.0 && g.width_um / g.dx_um <= 100000.0,
                    "skin model: width / dx must give 1 to 100000 cells");
+  SKINHEAL_REQUIRE(g.length_um >= 0.0 && g.length_um / g.dx_um <= 100000.0,
+                   "skin model: length (y extent) must be >= 0 (0: 2D) and give <= 100000 cells");
+  validate(c.scar);
   SKINHEAL_REQUIRE(c.pattern.passes >= 1, "skin model: passes must be >= 1");
   SKINHEAL_REQUIRE(c.pattern.pen_density_per_cm2 > 0.0, "skin model: pen density must be > 0");
   SKINHEAL_REQUIRE(c.pattern.section_half_band_um >= 0.0, "skin model: half band must be >= 0");
@@ -162,25 +188,34 @@ std::vector<double> session_channel_x_um(const SkinModelConfig& c, int session) 
   Patch patch;
   patch.width_x_um = width;
   patch.width_y_um = kPatchDepthY_um;
-  std::vector<Puncture> punctures;
-  const std::uint64_t seed = c.pattern.seed + static_cast<std::uint64_t>(session);
-  if (c.device.kind == Device::Kind::roller) {
-    RollerProtocol protocol;
-    protocol.passes = c.pattern.passes;
-    protocol.seed = seed;
-    protocol.jitter_um = c.pattern.jitter_um;
-    punctures = roller_pattern(c.device, patch, protocol);
-  } else {
-    PenProtocol protocol;
-    protocol.target_density_per_cm2 = c.pattern.pen_density_per_cm2;
-    protocol.seed = seed;
-    punctures = pen_pattern(c.device, patch, protocol);
-  }
+  const std::vector<Puncture> punctures = pattern_punctures(c, patch, session);
   double half_band = c.pattern.section_half_band_um;
   if (half_band <= 0.0) half_band = 0.5e4 / std::sqrt(mean_density_per_cm2(c));  // 1/(2√ρ), µm
   for (const SectionChannel& s : section_channels(punctures, 0.5 * kPatchDepthY_um, half_band))
     xs.push_back(s.x_um);
   return xs;
+}
+
+std::vector<Puncture> session_punctures_3d(const SkinModelConfig& c, int session) {
+  Patch patch;
+  patch.width_x_um = c.grid.nx() * c.grid.dx_um;
+  patch.width_y_um = c.grid.ny() * c.grid.dx_um;
+  if (c.device.kind == Device::Kind::single_needle) {
+    std::vector<Puncture> out;
+    if (c.pattern.single_needle_x_um.empty())
+      out.push_back({0.5 * patch.width_x_um, 0.5 * patch.width_y_um, 0});
+    for (double x : c.pattern.single_needle_x_um) out.push_back({x, 0.5 * patch.width_y_um, 0});
+    return out;
+  }
+  return pattern_punctures(c, patch, session);
+}
+
+int GridSettings::nx() const {
+  return std::max(1, static_cast<int>(std::lround(width_um / dx_um)));
+}
+
+int GridSettings::ny() const {
+  return is_3d() ? std::max(1, static_cast<int>(std::lround(length_um / dx_um))) : 1;
 }
 
 std::vector<double> channel_openness(const Simulation& sim) {
@@ -202,9 +237,10 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
   validate(config);
   const std::vector<Layer> layers = layers_to_depth(config.site, config.grid.depth_um);
   const GridSettings& gs = config.grid;
-  const int nx = static_cast<int>(std::lround(gs.width_um / gs.dx_um));
-  Grid grid = Grid::make_2d(nx, gs.dx_um,
-                            Grid::graded_faces(layers, gs.dz_surface_um, gs.dz_max_um, gs.growth));
+  std::vector<double> z_faces =
+      Grid::graded_faces(layers, gs.dz_surface_um, gs.dz_max_um, gs.growth);
+  Grid grid = gs.is_3d() ? Grid::make_3d(gs.nx(), gs.ny(), gs.dx_um, std::move(z_faces))
+                         : Grid::make_2d(gs.nx(), gs.dx_um, std::move(z_faces));
   grid.assign_layers(layers);
   auto sim = std::make_unique<Simulation>(std::move(grid));
   const Grid& g = sim->grid();
@@ -247,6 +283,8 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
   f.add({"elastin", "mg/cm^3", false, true, 1e-2, "elastin"});
   f.add({"vessels", "1", false, true, 1e-3, "vessel density relative to intact layer"});
   f.add({"topical", "ug/cm^3", config.topical.enabled, true, 1e-2, "topical agent"});
+  if (config.scar.enabled)
+    f.add({"scar", "1", false, true, 1e-3, "scar matrix (dense disordered collagen), fraction"});
 
   // Per-layer baselines.
   const int ve = g.layer_id("viable_epidermis");
@@ -260,6 +298,26 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
     f.view("collagen_III")[c] = p.collagen.collagen_III_baseline[l];
     f.view("elastin")[c] = p.elastin.baseline[l];
     f.view("vessels")[c] = p.angiogenesis.baseline[l];
+  }
+  if (config.scar.enabled) {
+    // Scar fraction by overlap of each cell with the region; normal matrix fills the rest.
+    p.scar.collagen_I_baseline = p.collagen.collagen_I_baseline;
+    p.scar.collagen_III_baseline = p.collagen.collagen_III_baseline;
+    p.scar.fibroblast_baseline = p.collagen.fibroblast_baseline;
+    FieldView scar = f.view("scar"), c1 = f.view("collagen_I"), c3 = f.view("collagen_III");
+    const std::vector<double>& zf = g.z_faces_um();
+    const double dx = g.dx_um();
+    for (int k = 0; k < g.nz(); ++k)
+      for (int j = 0; j < g.ny(); ++j)
+        for (int i = 0; i < g.nx(); ++i) {
+          const std::size_t c = g.index(i, j, k);
+          const double y0 = g.dim() == 3 ? j * dx : 0.0, y1 = g.dim() == 3 ? y0 + dx : 0.0;
+          const double s0 =
+              scar_initial_fraction(config.scar, i * dx, (i + 1) * dx, y0, y1, zf[k], zf[k + 1]);
+          scar[c] = s0;
+          c1[c] *= 1.0 - s0;
+          c3[c] *= 1.0 - s0;
+        }
   }
 
   // Transport.
@@ -296,6 +354,7 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
   r.add(std::make_shared<Elastin>(f, p.elastin));
   r.add(std::make_shared<Angiogenesis>(f, p.angiogenesis));
   r.add(std::make_shared<Topical>(f, p.topical));
+  if (config.scar.enabled) r.add(std::make_shared<Scar>(f, p.scar));
   sim->control() = config.control;
   r.options().rtol = 1e-3;
 

@@ -17,13 +17,21 @@
 /// every step from the channel openness: stratum corneum 1 − barrier, viable epidermis 1 −
 /// keratinocytes, dermis damage.
 ///
+/// Scar (optional, scar.hpp). With config.scar enabled a 14th field `scar` (volume fraction of
+/// scar matrix) is added, set to the region's density (times the cell's overlap with the region),
+/// and the normal collagen there is set to (1 − S) of the layer baselines.
+///
+/// 3D. With grid.length_um > 0 the grid is x–y–z (ny = length / dx, same lateral spacing) and each
+/// session stamps every puncture of the pattern laid over the grid's own patch as a cone (or
+/// cylinder) with exact sub-voxel coverage (channel_stamp.hpp), not as a slit.
+///
 /// Sessions. At each session time the device's channel (penetration.hpp) is stamped at every
 /// puncture of the pattern (puncture_pattern.hpp) that the 2D section cuts, as a slit through
 /// its axis (offset 0). The section keeps punctures within ±half_band of the plane; the default
 /// half band 1/(2√ρ) (ρ the puncture density) gives the section √ρ channels per unit length, the
 /// line density of a square lattice of density ρ (DESIGN.md: slits overstate damage per area).
 /// With coverage c per voxel: damage = max(damage, c); barrier (stratum corneum), keratinocytes,
-/// fibroblasts, vessels, collagen_I, collagen_III and elastin are multiplied by 1 − c.
+/// fibroblasts, vessels, collagen_I, collagen_III, elastin and scar are multiplied by 1 − c.
 ///
 /// Engine hook wanted (not added; engine/ is not ours): Simulation::add_pre_step_hook(
 /// std::function<void(Simulation&)>). Workaround: an Observer holding a non-const pointer to the
@@ -31,7 +39,7 @@
 /// after each event (the next step sees the new D). Also wanted: TaxisTerm gated where D = 0 (the
 /// fibroblasts' chemotaxis can carry a few cells into the epidermis).
 ///
-/// Only 2D (x–z) grids are built here; 3D and the r–z unit cell are not yet supported.
+/// 2D (x–z) and 3D (x–y–z) grids are built here; the r–z unit cell is not yet supported.
 #pragma once
 
 #include <cstdint>
@@ -48,7 +56,9 @@
 #include "models/fibroblasts.hpp"
 #include "models/haemostasis.hpp"
 #include "models/inflammation.hpp"
+#include "models/puncture_pattern.hpp"
 #include "models/reepithelialisation.hpp"
+#include "models/scar.hpp"
 #include "models/skin_sites.hpp"
 #include "models/topical.hpp"
 
@@ -71,7 +81,8 @@ struct PatternSettings {
   std::vector<double> single_needle_x_um;  ///< single needle: x of each needle (empty: centre)
 };
 
-/// \brief 2D x–z grid: width, depth, lateral spacing, graded depth spacing.
+/// \brief Grid: width (x), depth (z), lateral spacing, graded depth spacing; a y extent
+/// `length_um` > 0 makes it 3D (x–y–z, ny = length / dx), 0 keeps the 2D x–z section.
 struct GridSettings {
   double width_um = 2000.0;
   double depth_um = 3000.0;
@@ -79,6 +90,10 @@ struct GridSettings {
   double dz_surface_um = 2.5;
   double dz_max_um = 50.0;
   double growth = 1.15;
+  double length_um = 0.0;  ///< y extent; 0: 2D
+  bool is_3d() const { return length_um > 0.0; }
+  int nx() const;
+  int ny() const;  ///< 1 in 2D
 };
 
 /// \brief An agent applied on the surface after each session (optional).
@@ -112,6 +127,7 @@ struct ProcessParams {
   CollagenParams collagen;
   ElastinParams elastin;
   AngiogenesisParams angiogenesis;
+  ScarParams scar;
   TopicalParams topical;
   TransportParams transport;
   /// Immune baseline in the dermis for the "inflamed" state (relative to I_max).
@@ -134,6 +150,7 @@ struct SkinModelConfig {
   std::vector<double> sessions_s = {0.0};
   double occlusion_after_session_s = 0.0;  ///< dressing after each session (0: none)
   TopicalApplication topical;
+  ScarRegion scar;  ///< initial scar (disabled by default; enabled, it adds the `scar` field)
   double end_time_s = 365 * 86400.0;
   ProcessParams params;
   StepControl control = default_skin_step_control();
@@ -151,6 +168,10 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config);
 
 /// Channel x positions (µm) that session `session` stamps into the 2D section.
 std::vector<double> session_channel_x_um(const SkinModelConfig& config, int session);
+
+/// Puncture axes (x, y in µm) that session `session` stamps into a 3D grid: the pattern over the
+/// grid's own x–y patch (single needle: needle_x at y = length / 2, or the patch centre).
+std::vector<Puncture> session_punctures_3d(const SkinModelConfig& config, int session);
 
 /// Channel openness of every voxel in [0, 1] (see the file comment).
 std::vector<double> channel_openness(const Simulation& sim);

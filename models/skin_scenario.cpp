@@ -42,6 +42,12 @@ struct ScenarioDefaults {
   static constexpr double dz_surface_um = 2.5;  // ≥ 4 cells across an 11 µm stratum corneum
   static constexpr double dz_max_um = 50.0;
   static constexpr double growth = 1.15;
+  static constexpr double length_um = 0.0;  // 0: a 2D x–z section (the default geometry)
+  // Scar: an atrophic acne scar's fibrotic base below the epidermis, through the papillary and
+  // upper reticular dermis (modelling choice; see scar.hpp), 80 % scar matrix.
+  static constexpr double scar_depth_top_um = 100.0;
+  static constexpr double scar_depth_bottom_um = 600.0;
+  static constexpr double scar_density = 0.8;
   // Treatment: 3 sessions 6 weeks apart (clinical collagen-induction protocols, DESIGN.md).
   static constexpr double session_gap_s = 42 * kDay;
   // Topical: a 500 Da, log Kow 1 agent at 1 mg/cm³ for 4 h, unoccluded (illustrative).
@@ -124,7 +130,8 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
 
   // [grid]
   GridSettings& g = c.grid;
-  g = GridSettings{D::width_um, D::depth_um, D::dx_um, D::dz_surface_um, D::dz_max_um, D::growth};
+  g = GridSettings{D::width_um,  D::depth_um, D::dx_um,    D::dz_surface_um,
+                   D::dz_max_um, D::growth,   D::length_um};
   if (root.has_table("grid")) {
     const TomlTable t = root.table("grid");
     g.width_um = t.query_length_um("width", D::width_um);
@@ -133,6 +140,8 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
     g.dz_surface_um = t.query_length_um("dz_surface", D::dz_surface_um);
     g.dz_max_um = t.query_length_um("dz_max", D::dz_max_um);
     g.growth = t.query_double("growth", D::growth);
+    g.length_um = t.query_length_um("length", D::length_um);
+    if (t.has("length")) t.require_range("length", g.length_um, 50.0, 1e5, dims::length);
     t.require_range("width", g.width_um, 50.0, 1e5, dims::length);
     t.require_range("depth", g.depth_um, 100.0, 2e4, dims::length);
     t.require_range("dx", g.dx_um, 1.0, 200.0, dims::length);
@@ -142,8 +151,9 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
       t.fail("dz_max", "must be at least dz_surface (" +
                            format_quantity(g.dz_surface_um, dims::length) + ")");
     // Refuse a grid that would not fit before anything is allocated.
-    constexpr int kSkinFields = 13;  // skin_model.hpp: the output contract
-    const double nx = std::round(g.width_um / g.dx_um);
+    // skin_model.hpp: the output contract, plus `scar` when a scar is configured.
+    const int kSkinFields = root.has_table("scar") ? 14 : 13;
+    const double nx = std::round(g.width_um / g.dx_um) * (g.is_3d() ? g.ny() : 1);
     const double nz =
         count_graded_cells(layers_to_depth(c.site, g.depth_um), g.dz_surface_um, g.dz_max_um,
                            g.growth, resource_limits().max_cells / std::max(nx, 1.0));
@@ -207,6 +217,33 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
     a.duration_s = t.query_time_s("duration", D::duration_s);
     t.require_range("duration", a.duration_s, 1.0, 365 * kDay, dims::time);
     a.occluded = t.query_bool("occluded", false);
+  }
+  // [scar]
+  if (root.has_table("scar")) {
+    const TomlTable t = root.table("scar");
+    ScarRegion& r = c.scar;
+    r.enabled = t.query_bool("enabled", true);
+    r.depth_top_um = t.query_length_um("depth_top", D::scar_depth_top_um);
+    r.depth_bottom_um = t.query_length_um("depth_bottom", D::scar_depth_bottom_um);
+    t.require_range("depth_top", r.depth_top_um, 0.0, 2e4, dims::length);
+    t.require_range("depth_bottom", r.depth_bottom_um, 0.0, 2e4, dims::length);
+    if (!(r.depth_bottom_um > r.depth_top_um))
+      t.fail("depth_bottom", "must be deeper than depth_top (" +
+                                 format_quantity(r.depth_top_um, dims::length) + ")");
+    const double width = g.nx() * g.dx_um, length = g.is_3d() ? g.ny() * g.dx_um : 0.0;
+    r.x_min_um = t.query_length_um("x_min", 0.0);
+    r.x_max_um = t.query_length_um("x_max", width);
+    if (!(r.x_max_um > r.x_min_um)) t.fail("x_max", "must be larger than x_min");
+    r.y_min_um = t.query_length_um("y_min", 0.0);
+    r.y_max_um = t.query_length_um("y_max", length);  // 2D: y is ignored
+    if (!g.is_3d()) {
+      r.y_min_um = 0.0;
+      r.y_max_um = 1e9;
+    } else if (!(r.y_max_um > r.y_min_um)) {
+      t.fail("y_max", "must be larger than y_min");
+    }
+    r.density = t.query_double("density", D::scar_density);
+    t.require_range("density", r.density, 0.0, 1.0);
   }
   if (root.has_table("output")) root.ignore("output");
   try {

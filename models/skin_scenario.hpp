@@ -12,11 +12,15 @@
 ///   [pattern]   passes = 15; seed = 1; jitter = "0 um"; pen_density = 250.0 (per cm²);
 ///               section_half_band = "0 um" (0: 1/(2√density)); needle_x = ["1000 um"] (single)
 ///   [grid]      width = "2 mm"; depth = "1.5 mm"; dx = "20 um"; dz_surface = "2.5 um";
-///               dz_max = "50 um"; growth = 1.15
+///               dz_max = "50 um"; growth = 1.15; length = "0 um" (y extent; > 0: a 3D x–y–z
+///               grid with ny = length / dx, punctures stamped as cones, skin_model.hpp)
 ///   [treatment] sessions = ["0 d", "42 d", "84 d"]; occlusion_after_session = "0 h"
 ///   [topical]   molecular_weight = 500.0 (Da); log_kow = 1.0; concentration = 1000.0 (µg/cm³);
 ///               start_after_session = "0 h"; duration = "4 h"; occluded = false
 ///               (the table's presence enables the application)
+///   [scar]      depth_top = "100 um"; depth_bottom = "600 um"; x_min = "0 um"; x_max = grid width;
+///               y_min = "0 um"; y_max = grid length (3D); density = 0.8 (scar fraction);
+///               enabled = true (the table's presence adds the `scar` field, scar.hpp)
 ///   [time]      end = "365 d"; rtol = 0.03
 ///   [output]    (ignored here: read by the CLI)
 ///

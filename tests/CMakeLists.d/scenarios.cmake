@@ -6,6 +6,8 @@ set(SKINHEAL_REDUCED_roller_1p5mm_collagen_induction "time.end=\"3 d\"" "treatme
 set(SKINHEAL_REDUCED_single_needle "time.end=\"6 h\"")
 set(SKINHEAL_REDUCED_home_roller_0p25mm "time.end=\"4 d\"" "treatment.sessions=[\"0 d\", \"3 d\"]" "grid.dx=\"40 um\"")
 set(SKINHEAL_REDUCED_pen_scar_5_sessions "time.end=\"1 d\"" "treatment.sessions=[\"0 d\"]" "grid.dx=\"40 um\"")
+# patch_3d: 100 µm lateral spacing (20 × 20 columns) and 2 h after the session: ~15 s.
+set(SKINHEAL_REDUCED_patch_3d "time.end=\"2 h\"" "grid.dx=\"100 um\"")
 set(SKINHEAL_REDUCED_serum_delivery "time.end=\"1 h\"" "grid.dx=\"50 um\"")
 
 file(GLOB scenario_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.toml)
