@@ -8,7 +8,8 @@
 // The memory bandwidth is measured in this process before the first roofline case runs (see
 // bandwidth.hpp); the summary (bandwidth table, one roofline line per case) goes to stdout
 // after the console table, or to stderr when --benchmark_format is json or csv so stdout stays
-// machine-readable.
+// machine-readable. The model cases (bench_model.cpp) add a model summary after it (scenario
+// walls, memory, sweeps, the explicit comparison ratio; model_support.hpp), on the same stream.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -17,6 +18,7 @@
 #include <string_view>
 
 #include "benchmarks/bandwidth.hpp"
+#include "benchmarks/model_support.hpp"
 
 namespace {
 
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   skinheal::bench::print_roofline_summary(machine_readable ? std::cerr : std::cout);
+  skinheal::bench::print_model_summary(machine_readable ? std::cerr : std::cout);
   benchmark::Shutdown();
   return 0;
 }

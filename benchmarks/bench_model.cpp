@@ -1,50 +1,85 @@
-// The full skin model end to end (issue 7): one model step, the default scenario, a needle sweep.
+// The full skin model end to end (issue 7): one model step, the default scenario as
+// `skinheal run` runs it, a 12-length needle sweep, and the explicit alternative.
 //
-// Cases (the skin model builds 2D x–z sections only; there is no 3D skin case yet):
-//   BM_ModelStep/2d/session   one Simulation::step of the default scenario
-//                             (scenarios/roller_1p5mm_collagen_induction.toml) from the state one
-//                             hour after the first session (channels clotting, inflammation
-//                             rising); the state and the controller are restored before every
-//                             iteration (outside the timing), so every iteration takes the same
-//                             step.
-//   BM_ModelStep/2d/late      the same from day 200 (quiescent remodelling, steps of days).
-//   BM_Scenario/default2d     the default scenario, 12 months, without output (Iterations(1)).
-//   BM_Scenario/issue2d       the issue's size: 2 mm × 3 mm at dx = 10 µm (Iterations(1)).
-//   BM_Sweep/needle12         12 needle lengths 0.25–3 mm, 12 months each, default grid.
-// Counters: voxel_steps_per_s (voxels × accepted model steps per wall second; one model step is
-// reactions + transport + error control, taken as step doubling: 3 split passes), steps,
-// rejected, wall_s, and the per-stage wall seconds of Simulation::stage_times() (reactions_s,
-// transport_s, error_control_s, events_s, observers_s), skipped (share of voxel integrations
-// skipped as quiescent) and substeps (ROS2 sub-steps per integrated voxel).
-// Run:  build/bin/skinheal_bench --benchmark_filter='BM_ModelStep|BM_Scenario/default2d'
+// The skin model builds 2D x–z sections only; there is no 3D skin case yet. Cases:
+//   BM_ModelStep/2d/session/width_mm:<w>/threads:<t>
+//       one Simulation::step of the default scenario
+//       (scenarios/roller_1p5mm_collagen_induction.toml, grid.width = w mm, so the voxel count
+//       scales with w) from the state one hour after the first session (channels clotting,
+//       inflammation rising), on t engine threads. The state and the controller are restored
+//       before every iteration (outside the timing), so every iteration takes the same step;
+//       the state is computed once per width and cached.
+//   BM_ModelStep/2d/late/width_mm:2/threads:<t>   the same from day 200 (quiescent remodelling).
+//   BM_Scenario/default2d        the default scenario to its end (365 d, or SKINHEAL_BENCH_END),
+//                                writing every snapshot to an HDF5 file and checkpoints, the way
+//                                `skinheal run` does (model_support.hpp); Iterations(1).
+//   BM_Scenario/default2d_10um   the same at the issue's size: --set grid.dx="10 um"
+//                                grid.depth="3 mm" (2 × 3 mm at 10 µm lateral).
+//   BM_Scenario/default2d_no_output  BM_Scenario/default2d without any observer.
+//   BM_Sweep/needle12            `skinheal sweep -j 2` over 12 needle lengths 0.25–3 mm (child
+//                                processes of build/bin/skinheal, one engine thread each, HDF5
+//                                output); wall seconds of the whole command.
+//   BM_Sweep/needle12_threads    the same 12 runs in this process on two std::threads, one
+//                                engine thread each, without output.
+//   BM_Explicit/default2d        forward Euler at its stable step (explicit_reference.hpp) from
+//                                60 s after the first session, for 1 h simulated or
+//                                SKINHEAL_BENCH_EXPLICIT_WALL seconds of wall (default 10), then
+//                                extrapolated to the scenario's end and divided by skinheal's wall
+//                                time for it (BM_Scenario/default2d of this process, run here if
+//                                it has not run).
+// Counters: see benchmarks/README.md ("Model cases"). voxel_steps_per_s = voxels × accepted
+// model steps / wall seconds (one model step is reactions + transport + error control, taken by
+// step doubling: 3 split passes).
+// Run (quick check of every case; README.md has the commands for the figures):
+//   SKINHEAL_BENCH_END="2 d" build/bin/skinheal_bench
+//       --benchmark_filter='BM_Scenario|BM_Sweep|BM_Explicit'
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include "benchmarks/explicit_reference.hpp"
+#include "benchmarks/model_support.hpp"
+#include "engine/parallel.hpp"
 #include "engine/simulation.hpp"
 #include "models/scenario_file.hpp"
 
+extern char** environ;
+
 namespace {
 
+namespace fs = std::filesystem;
+namespace bench = skinheal::bench;
 using skinheal::Simulation;
 using skinheal::SimulationState;
 using skinheal::StageTimes;
 
 constexpr double kDay = 86400.0;
+constexpr double kMiB = 1024.0 * 1024.0;
 
-std::string default_scenario_path() {
-  return (std::filesystem::path(__FILE__).parent_path().parent_path() / "scenarios" /
-          "roller_1p5mm_collagen_induction.toml")
-      .string();
-}
-
-skinheal::models::LoadedScenario load(const std::vector<std::string>& overrides = {}) {
-  skinheal::models::set_warning_sink(nullptr);
-  return skinheal::models::load_scenario(default_scenario_path(), overrides);
+double env_double(const char* name, double fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  char* end = nullptr;
+  const double x = std::strtod(v, &end);
+  return end != v && x > 0.0 ? x : fallback;
 }
 
 void stage_counters(benchmark::State& state, const StageTimes& s) {
@@ -53,6 +88,12 @@ void stage_counters(benchmark::State& state, const StageTimes& s) {
   state.counters["error_control_s"] = s.error_control_s;
   state.counters["events_s"] = s.events_s;
   state.counters["observers_s"] = s.observers_s;
+  const double total = s.total_s > 0.0 ? s.total_s : 1.0;
+  state.counters["reactions_share"] = s.reactions_s / total;
+  state.counters["transport_share"] = s.transport_s / total;
+  state.counters["error_control_share"] = s.error_control_s / total;
+  state.counters["events_share"] = s.events_s / total;
+  state.counters["observers_share"] = s.observers_s / total;
   state.counters["steps"] = static_cast<double>(s.steps);
   state.counters["rejected"] = static_cast<double>(s.rejected);
   const double voxel_steps = static_cast<double>(s.voxel_steps);
@@ -63,20 +104,53 @@ void stage_counters(benchmark::State& state, const StageTimes& s) {
       integrated > 0 ? static_cast<double>(s.reaction_substeps) / integrated : 0.0;
 }
 
-// One model step from a stored state (fields + controller), restored before each iteration.
-void model_step(benchmark::State& state, double start_time_s) {
-  auto loaded = load();
-  Simulation& sim = *loaded.built.simulation;
-  sim.run_until(start_time_s);
-  const std::vector<double> fields = sim.fields().storage();
-  const SimulationState clock = sim.state();
-  const double t_end = loaded.built.end_time_s;
+// Restores the engine's default thread count when a case ends.
+struct Threads {
+  explicit Threads(int n) { skinheal::parallel::set_num_threads(n); }
+  ~Threads() { skinheal::parallel::set_num_threads(0); }
+};
+
+// --- BM_ModelStep --------------------------------------------------------------------------
+
+// A simulation run to `start_s` (no end-time override: the step must not depend on
+// SKINHEAL_BENCH_END), with its fields and controller at that point.
+struct Prepared {
+  skinheal::models::LoadedScenario loaded;
+  std::vector<double> fields;
+  SimulationState clock;
+};
+
+Prepared& prepared(int width_mm, double start_s) {
+  static std::map<std::pair<int, double>, std::unique_ptr<Prepared>> cache;
+  auto& slot = cache[{width_mm, start_s}];
+  if (!slot) {
+    skinheal::models::set_warning_sink(nullptr);
+    auto p = std::make_unique<Prepared>(Prepared{
+        skinheal::models::load_scenario(bench::default_scenario_path(),
+                                        {"grid.width=\"" + std::to_string(width_mm) + " mm\""}),
+        {},
+        {}});
+    Simulation& sim = *p->loaded.built.simulation;
+    sim.run_until(start_s);
+    p->fields = sim.fields().storage();
+    p->clock = sim.state();
+    slot = std::move(p);
+  }
+  return *slot;
+}
+
+void model_step(benchmark::State& state, double start_s) {
+  const int width_mm = static_cast<int>(state.range(0));
+  const Threads threads(static_cast<int>(state.range(1)));
+  Prepared& p = prepared(width_mm, start_s);
+  Simulation& sim = *p.loaded.built.simulation;
+  const double t_end = p.loaded.built.end_time_s;
   sim.reset_stage_times();
   long steps = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    sim.fields().storage() = fields;
-    sim.restore_state(clock);
+    sim.fields().storage() = p.fields;
+    sim.restore_state(p.clock);
     state.ResumeTiming();
     sim.step(t_end);
     ++steps;
@@ -94,6 +168,8 @@ void BM_ModelStep_2d_session(benchmark::State& state) {
 }
 BENCHMARK(BM_ModelStep_2d_session)
     ->Name("BM_ModelStep/2d/session")
+    ->ArgNames({"width_mm", "threads"})
+    ->ArgsProduct({{1, 2, 4, 8}, {1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
@@ -102,93 +178,276 @@ void BM_ModelStep_2d_late(benchmark::State& state) {
 }
 BENCHMARK(BM_ModelStep_2d_late)
     ->Name("BM_ModelStep/2d/late")
+    ->ArgNames({"width_mm", "threads"})
+    ->ArgsProduct({{2}, {1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// Where the steps go: accepted steps within a day, a week, or later after the last event.
-class StepPhases final : public skinheal::Observer {
- public:
-  void on_event(const Simulation& sim, const std::string&, bool after) override {
-    if (after) last_event_s_ = sim.time_s();
-  }
-  void on_step(const Simulation& sim, const skinheal::StepInfo& info) override {
-    const double since = info.t_s - info.dt_s - last_event_s_;
-    (since < kDay ? first_day : since < 7 * kDay ? first_week : later) += 1;
-  }
-  double first_day = 0, first_week = 0, later = 0;
+// --- BM_Scenario ---------------------------------------------------------------------------
 
- private:
-  double last_event_s_ = 0.0;
-};
-
-// A whole run without output; wall seconds and the per-stage breakdown.
-void run_scenario(benchmark::State& state, const std::vector<std::string>& overrides) {
+void scenario_case(benchmark::State& state, const std::string& name,
+                   const std::vector<std::string>& extra, bool output) {
   for (auto _ : state) {
-    state.PauseTiming();
-    auto loaded = load(overrides);
-    Simulation& sim = *loaded.built.simulation;
-    auto phases = std::make_shared<StepPhases>();
-    sim.add_observer(phases);
-    state.ResumeTiming();
-    const auto t0 = std::chrono::steady_clock::now();
-    sim.run_until(loaded.built.end_time_s);
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const double cells = static_cast<double>(sim.grid().num_cells());
-    stage_counters(state, sim.stage_times());
-    state.counters["wall_s"] = wall;
-    state.counters["voxels"] = cells;
+    bench::ScenarioRun run;
+    try {
+      run = bench::run_default_scenario(name, extra, output);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+    state.SetIterationTime(run.wall_s);
+    bench::record_scenario(run);
+    stage_counters(state, run.stages);
+    const double voxels = static_cast<double>(run.voxels);
+    state.counters["wall_s"] = run.wall_s;
+    state.counters["end_d"] = run.end_time_s / kDay;
+    state.counters["voxels"] = voxels;
     state.counters["voxel_steps_per_s"] =
-        cells * static_cast<double>(sim.stage_times().steps) / wall;
-    state.counters["steps_day1"] = phases->first_day;
-    state.counters["steps_week1"] = phases->first_week;
-    state.counters["steps_later"] = phases->later;
+        voxels * static_cast<double>(run.stages.steps) / run.wall_s;
+    state.counters["steps_day1"] = run.steps_day1;
+    state.counters["steps_week1"] = run.steps_week1;
+    state.counters["steps_later"] = run.steps_later;
+    state.counters["snapshots"] = static_cast<double>(run.snapshots);
+    state.counters["checkpoints"] = static_cast<double>(run.checkpoints);
+    state.counters["checkpoint_s"] = run.checkpoint_s;
+    state.counters["output_mib"] = run.output_file_bytes / kMiB;
+    state.counters["state_mib"] = run.state_bytes / kMiB;
+    state.counters["peak_rss_mib"] = run.peak_rss_bytes / kMiB;
+    state.counters["peak_over_state"] = run.peak_rss_bytes / run.state_bytes;
+    state.counters["growth_over_state"] =
+        (run.peak_rss_bytes - run.rss_before_bytes) / run.state_bytes;
+    state.counters["peak_reset"] = run.peak_was_reset ? 1 : 0;
   }
 }
 
 void BM_Scenario_default2d(benchmark::State& state) {
-  run_scenario(state, {});
+  scenario_case(state, "BM_Scenario/default2d", {}, true);
 }
 BENCHMARK(BM_Scenario_default2d)
     ->Name("BM_Scenario/default2d")
     ->Iterations(1)
     ->Unit(benchmark::kSecond)
-    ->UseRealTime();
+    ->UseManualTime();
 
-void BM_Scenario_issue2d(benchmark::State& state) {
-  run_scenario(state, {"grid.dx=\"10 um\"", "grid.depth=\"3 mm\""});
+void BM_Scenario_default2d_10um(benchmark::State& state) {
+  scenario_case(state, "BM_Scenario/default2d_10um", {"grid.dx=\"10 um\"", "grid.depth=\"3 mm\""},
+                true);
 }
-BENCHMARK(BM_Scenario_issue2d)
-    ->Name("BM_Scenario/issue2d")
+BENCHMARK(BM_Scenario_default2d_10um)
+    ->Name("BM_Scenario/default2d_10um")
     ->Iterations(1)
     ->Unit(benchmark::kSecond)
-    ->UseRealTime();
+    ->UseManualTime();
 
-// 12 needle lengths from 0.25 to 3 mm, one full run each.
+void BM_Scenario_default2d_no_output(benchmark::State& state) {
+  scenario_case(state, "BM_Scenario/default2d_no_output", {}, false);
+}
+BENCHMARK(BM_Scenario_default2d_no_output)
+    ->Name("BM_Scenario/default2d_no_output")
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseManualTime();
+
+// --- BM_Sweep ------------------------------------------------------------------------------
+
+constexpr int kSweepRuns = 12;
+constexpr int kSweepJobs = 2;
+
+std::string needle_length(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "\"%g mm\"", 0.25 * (i + 1));
+  return buf;
+}
+
+// build/bin/skinheal next to this executable (SKINHEAL_BENCH_SKINHEAL overrides).
+std::string skinheal_executable() {
+  if (const char* env = std::getenv("SKINHEAL_BENCH_SKINHEAL"); env && *env) return env;
+  std::error_code ec;
+  return (fs::read_symlink("/proc/self/exe", ec).parent_path() / "skinheal").string();
+}
+
+std::string tail_of(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  return last;
+}
+
 void BM_Sweep_needle12(benchmark::State& state) {
+  const std::string exe = skinheal_executable();
+  if (access(exe.c_str(), X_OK) != 0) {
+    state.SkipWithError(("no skinheal executable at " + exe +
+                         " (build the skinheal target, or set SKINHEAL_BENCH_SKINHEAL)")
+                            .c_str());
+    return;
+  }
+  const std::string scenario = bench::default_scenario_path();
+  std::string vary = "device.needle_length=";
+  for (int i = 0; i < kSweepRuns; ++i) vary += (i ? "," : "") + needle_length(i);
   for (auto _ : state) {
-    long steps = 0;
-    double voxel_steps = 0.0;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < 12; ++i) {
-      const double length_mm = 0.25 + i * 0.25;
-      auto loaded = load({"device.needle_length=\"" + std::to_string(length_mm) + " mm\""});
-      Simulation& sim = *loaded.built.simulation;
-      sim.run_until(loaded.built.end_time_s);
-      steps += sim.stage_times().steps;
-      voxel_steps += static_cast<double>(sim.grid().num_cells() * sim.stage_times().steps);
+    const std::string dir = (fs::path(bench::scratch_dir()) / "sweep").string();
+    const std::string log = dir + ".log";
+    std::vector<std::string> argv{
+        exe,       "sweep",  scenario, "--vary", vary, "-o", dir, "-j", std::to_string(kSweepJobs),
+        "--force", "--quiet"};
+    for (const std::string& o : bench::end_overrides(scenario)) {
+      argv.push_back("--set");
+      argv.push_back(o);
     }
+    std::vector<char*> cargv;
+    for (std::string& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    const auto t0 = std::chrono::steady_clock::now();
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, cargv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    int status = 0;
+    if (rc == 0) waitpid(pid, &status, 0);
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      state.SkipWithError(("skinheal sweep failed: " + tail_of(log)).c_str());
+      return;
+    }
+    rusage children{};
+    getrusage(RUSAGE_CHILDREN, &children);
+    state.SetIterationTime(wall);
+    bench::record_sweep("BM_Sweep/needle12", wall, kSweepRuns, kSweepJobs,
+                        "skinheal sweep, child processes, 1 thread each, HDF5 output");
     state.counters["wall_s"] = wall;
-    state.counters["steps"] = static_cast<double>(steps);
-    state.counters["voxel_steps_per_s"] = voxel_steps / wall;
+    state.counters["runs"] = kSweepRuns;
+    state.counters["jobs"] = kSweepJobs;
+    state.counters["child_peak_rss_mib"] = static_cast<double>(children.ru_maxrss) * 1024.0 / kMiB;
   }
 }
 BENCHMARK(BM_Sweep_needle12)
     ->Name("BM_Sweep/needle12")
     ->Iterations(1)
     ->Unit(benchmark::kSecond)
-    ->UseRealTime();
+    ->UseManualTime();
+
+void BM_Sweep_needle12_threads(benchmark::State& state) {
+  const Threads one(1);
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::atomic<int> next{0};
+    std::atomic<long> steps{0};
+    std::atomic<double> voxel_steps{0.0};
+    std::string error;
+    std::mutex error_mutex;
+    std::vector<std::thread> workers;
+    for (int w = 0; w < kSweepJobs; ++w)
+      workers.emplace_back([&] {
+        for (int i = next++; i < kSweepRuns; i = next++) {
+          try {
+            auto loaded = bench::load_default({"device.needle_length=" + needle_length(i)});
+            Simulation& sim = *loaded.built.simulation;
+            sim.run_until(loaded.built.end_time_s);
+            steps += sim.stage_times().steps;
+            const double vs = static_cast<double>(sim.grid().num_cells()) *
+                              static_cast<double>(sim.stage_times().steps);
+            double seen = voxel_steps.load();
+            while (!voxel_steps.compare_exchange_weak(seen, seen + vs)) {
+            }
+          } catch (const std::exception& e) {
+            const std::lock_guard<std::mutex> lock(error_mutex);
+            error = e.what();
+          }
+        }
+      });
+    for (std::thread& t : workers) t.join();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!error.empty()) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+    state.SetIterationTime(wall);
+    bench::record_sweep("BM_Sweep/needle12_threads", wall, kSweepRuns, kSweepJobs,
+                        "in process, std::threads, 1 engine thread each, no output");
+    state.counters["wall_s"] = wall;
+    state.counters["steps"] = static_cast<double>(steps.load());
+    state.counters["voxel_steps_per_s"] = voxel_steps.load() / wall;
+  }
+}
+BENCHMARK(BM_Sweep_needle12_threads)
+    ->Name("BM_Sweep/needle12_threads")
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseManualTime();
+
+// --- BM_Explicit ---------------------------------------------------------------------------
+
+void BM_Explicit_default2d(benchmark::State& state) {
+  constexpr double kStartS = 60.0;  // 60 s after the first session (at t = 0)
+  for (auto _ : state) {
+    bench::ExplicitRecord r;
+    try {
+      auto loaded = bench::load_default();
+      Simulation& sim = *loaded.built.simulation;
+      r.end_time_s = loaded.built.end_time_s;
+      r.dt_diffusion_intact_s = bench::explicit_diffusion_limit_s(sim);  // before the session
+      state.counters["engine_explicit_limit_intact_s"] = sim.transport().explicit_limit_s();
+      sim.run_until(kStartS);
+      state.counters["engine_explicit_limit_s"] = sim.transport().explicit_limit_s();
+      std::vector<double> x = sim.fields().storage();
+      bench::ExplicitOptions opts;
+      opts.wall_budget_s = env_double("SKINHEAL_BENCH_EXPLICIT_WALL", 10.0);
+      const bench::ExplicitResult e = bench::explicit_integrate(sim, x, opts);
+      sim.run_until(kStartS + e.simulated_s);
+      r.max_rel_difference =
+          bench::max_relative_difference(sim, x, sim.fields().storage(), r.worst_field);
+      r.start_s = e.start_s;
+      r.simulated_s = e.simulated_s;
+      r.wall_s = e.wall_s + e.bound_wall_s;
+      r.steps = e.steps;
+      r.dt_s = e.dt_min_s;
+      r.dt_diffusion_s = e.dt_diffusion_s;
+      r.extrapolated_s = r.wall_s / e.simulated_s * r.end_time_s;
+      const double dt_largest = std::max(e.dt_diffusion_s, r.dt_diffusion_intact_s);
+      r.lower_bound_s = e.wall_s / static_cast<double>(e.steps) * r.end_time_s / dt_largest;
+      state.counters["bound_s"] = e.bound_wall_s;
+      state.counters["dt_max_s"] = e.dt_max_s;
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+    // skinheal's wall time for the same scenario and end, measured in this process.
+    std::optional<bench::ScenarioRun> run = bench::last_default_run();
+    if (!run || run->end_time_s != r.end_time_s) {
+      run = bench::run_default_scenario("BM_Scenario/default2d", {}, true);
+      bench::record_scenario(*run);
+    }
+    r.skinheal_wall_s = run->wall_s;
+    r.skinheal_case = run->name;
+    bench::record_explicit(r);
+    state.SetIterationTime(r.wall_s);
+    state.counters["simulated_s"] = r.simulated_s;
+    state.counters["steps"] = static_cast<double>(r.steps);
+    state.counters["dt_s"] = r.dt_s;
+    state.counters["dt_diffusion_s"] = r.dt_diffusion_s;
+    state.counters["dt_diffusion_intact_s"] = r.dt_diffusion_intact_s;
+    state.counters["explicit_wall_s"] = r.wall_s;
+    state.counters["extrapolated_s"] = r.extrapolated_s;
+    state.counters["lower_bound_s"] = r.lower_bound_s;
+    state.counters["skinheal_wall_s"] = r.skinheal_wall_s;
+    state.counters["ratio"] = r.extrapolated_s / r.skinheal_wall_s;
+    state.counters["ratio_lower_bound"] = r.lower_bound_s / r.skinheal_wall_s;
+    state.counters["max_rel_diff"] = r.max_rel_difference;
+  }
+}
+BENCHMARK(BM_Explicit_default2d)
+    ->Name("BM_Explicit/default2d")
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseManualTime();
 
 }  // namespace
