@@ -82,6 +82,14 @@ class Reactions {
 
   /// Advance all fields over [t_s, t_s + dt_s] in every voxel.
   ReactionStats advance(FieldSet& fields, double t_s, double dt_s) const;
+  /// out += scale · R(y) at every voxel (field units per second × scale), laid out like
+  /// fields.storage(): the explicit rates of the linearly implicit step (simulation.hpp).
+  void add_rates(const FieldSet& fields, double t_s, double scale, std::vector<double>& out) const;
+  /// r ← (I − h J(y))⁻¹ r at every voxel, J = ∂R/∂y at the fields' values (analytic where a term
+  /// provides it): the reaction factor of the linearly implicit step. Throws NumericalError
+  /// naming the voxel if the matrix is singular.
+  void solve_linearised(const FieldSet& fields, double t_s, double h,
+                        std::vector<double>& increments) const;
   /// Evaluate the summed right-hand side at one voxel (for tests and diagnostics).
   void rhs(const VoxelContext& at, const double* y, double* dydt, int n) const;
 

@@ -189,6 +189,10 @@ struct Transport::Impl {
   const Grid* grid;
   std::map<int, FieldTransport> fields;
   std::vector<double> saved;  // a field's values before a guarded step
+  // Increment solves (Transport::solve_increments): boundary sources dropped (the increment's
+  // boundary data are homogeneous) and taxis signals read from the state, not the increments.
+  bool homogeneous = false;
+  const FieldSet* signals = nullptr;
 
   explicit Impl(const Grid& g) : grid(&g) {}
 
@@ -242,12 +246,12 @@ struct Transport::Impl {
       if (axis == Axis::z && m == 0) {
         const double g = boundary_conductance(ft.surface, w, Dm);
         di -= g / w;
-        src += g * ft.surface.value / w;
+        if (!homogeneous) src += g * ft.surface.value / w;
       }
       if (axis == Axis::z && m == L - 1) {
         const double g = boundary_conductance(ft.bottom, w, Dm);
         di -= g / w;
-        src += g * ft.bottom.value / w;
+        if (!homogeneous) src += g * ft.bottom.value / w;
       }
       rows.lo[m] = lo;
       rows.di[m] = di;
@@ -279,7 +283,7 @@ struct Transport::Impl {
         const double gface = face_conductance(wp, D_of(p), wq, D_of(q));
         double v = 0.0;  // taxis velocity, + towards increasing m (µm/s)
         for (const TaxisTerm& t : ft.taxis) {
-          const ConstFieldView s = fields.view(t.signal_field);
+          const ConstFieldView s = (signals ? *signals : fields).view(t.signal_field);
           const double chi = taxis_sensitivity(t, 0.5 * (s[p] + s[q]));
           v += chi * (s[q] - s[p]) / dist;
         }
@@ -299,9 +303,10 @@ struct Transport::Impl {
         const double g0 = boundary_conductance(ft.surface, w0, D_of(cell_of(0, l)));
         const double gL = boundary_conductance(ft.bottom, wL, D_of(cell_of(L - 1, l)));
         rows.di[l] -= g0 / w0;
-        rows.src[l] += g0 * ft.surface.value / w0;
         const std::size_t iL = static_cast<std::size_t>(L - 1) * W + l;
         rows.di[iL] -= gL / wL;
+        if (homogeneous) continue;
+        rows.src[l] += g0 * ft.surface.value / w0;
         rows.src[iL] += gL * ft.bottom.value / wL;
       }
     }
@@ -577,6 +582,56 @@ struct Transport::Impl {
     }
     if (guard) guard_extrema(u, *guard);
   }
+
+  // out += scale · L u for one field: the explicit operator of every axis (diffusion, taxis,
+  // boundary sources), assembled from the same rows the sweeps factor.
+  void add_operator(const FieldSet& fields, int field, double scale, double* out) const {
+    const Grid& g = *grid;
+    const FieldTransport& ft = fields_at(field);
+    const double* u = fields.view(field).data;
+    const int nx = g.nx(), ny = g.ny(), nz = g.nz();
+    for (Axis axis : {Axis::x, Axis::y, Axis::z}) {
+      if (axis == Axis::y && g.dim() != 3) continue;
+      const LineGeometry geo = geometry(axis);
+      const int L = geo.L;
+      if (L == 1 && axis != Axis::z) continue;
+      // Blocks of W lanes: x lines are lanes j of one depth row k; y and z lines lanes i.
+      const int lanes_total = axis == Axis::x ? ny : nx;
+      const int W = std::min(lanes_total, 16);
+      const int chunks = (lanes_total + W - 1) / W;
+      const int outer = axis == Axis::x ? nz : (axis == Axis::y ? nz : ny);
+      parallel::for_each(
+          static_cast<std::size_t>(outer) * chunks,
+          [&](std::size_t b) {
+            const int o = static_cast<int>(b / chunks);
+            const int l0 = static_cast<int>(b % chunks) * W;
+            const int w = std::min(W, lanes_total - l0);
+            const std::size_t base_cell =
+                axis == Axis::x   ? (static_cast<std::size_t>(o) * ny + l0) * nx
+                : axis == Axis::y ? static_cast<std::size_t>(o) * g.plane_size() + l0
+                                  : static_cast<std::size_t>(o) * nx + l0;
+            thread_local detail::LaneCoefficients rows;
+            general_rows(ft, fields, axis, base_cell, w, rows);
+            for (int m = 0; m < L; ++m)
+              for (int l = 0; l < w; ++l) {
+                const std::size_t c = base_cell + m * geo.stride_m + l * geo.stride_l;
+                const std::size_t r = static_cast<std::size_t>(m) * w + l;
+                double lu = rows.di[r] * u[c] + rows.src[r];
+                if (m > 0) lu += rows.lo[r] * u[c - geo.stride_m];
+                if (m + 1 < L) lu += rows.up[r] * u[c + geo.stride_m];
+                out[c] += scale * lu;
+              }
+          },
+          g.num_cells());
+    }
+  }
+
+  const FieldTransport& fields_at(int field) const {
+    auto it = fields.find(field);
+    SKINHEAL_REQUIRE(it != fields.end(),
+                     "transport: field " + std::to_string(field) + " has no diffusion registered");
+    return it->second;
+  }
 };
 
 Transport::Transport(const Grid& grid) : impl_(std::make_unique<Impl>(grid)) {}
@@ -684,6 +739,34 @@ TransportStats Transport::step(FieldSet& fields, double dt_s, TransportScheme sc
     }
   }
   return stats;
+}
+
+void Transport::add_operator(const FieldSet& fields, double scale, std::vector<double>& out) const {
+  SKINHEAL_REQUIRE(out.size() == fields.storage().size(),
+                   "transport: operator output must have one value per field and voxel");
+  const std::size_t N = fields.num_cells();
+  for (const auto& [f, ft] : impl_->fields)
+    impl_->add_operator(fields, f, scale, out.data() + f * N);
+}
+
+void Transport::solve_increments(const FieldSet& state, FieldSet& increments, double dt_s) {
+  SKINHEAL_REQUIRE(
+      increments.num_fields() == state.num_fields() && increments.num_cells() == state.num_cells(),
+      "transport: increments must have the state's fields and voxels");
+  SKINHEAL_REQUIRE(dt_s >= 0.0 && std::isfinite(dt_s), "transport: time step must be >= 0 s");
+  if (dt_s == 0.0) return;
+  impl_->homogeneous = true;
+  impl_->signals = &state;
+  try {
+    for (const auto& [f, ft] : impl_->fields)
+      impl_->field_step(increments, f, dt_s, 1.0, TransportScheme::lod_backward_euler);
+  } catch (...) {
+    impl_->homogeneous = false;
+    impl_->signals = nullptr;
+    throw;
+  }
+  impl_->homogeneous = false;
+  impl_->signals = nullptr;
 }
 
 void Transport::sweep(FieldSet& fields, int field, Axis axis, double dt_s, double theta) {

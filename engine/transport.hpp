@@ -113,6 +113,15 @@ class Transport {
   /// Advance every transported field by dt_s seconds.
   TransportStats step(FieldSet& fields, double dt_s,
                       TransportScheme scheme = TransportScheme::symmetric_cn);
+  /// out += scale · L(u): the explicit transport operator (diffusion, taxis, boundary sources;
+  /// field units per second) of every transported field. `out` is laid out like
+  /// fields.storage(); untransported fields are left as they are.
+  void add_operator(const FieldSet& fields, double scale, std::vector<double>& out) const;
+  /// Solve (I − h L_x)(I − h L_y)(I − h L_z) Δ = r in place for every transported field of
+  /// `increments` (r in, Δ out): the approximate factorisation of the linearly implicit step
+  /// (simulation.hpp). Boundary data are homogeneous for increments; taxis velocities are
+  /// taken from `state`.
+  void solve_increments(const FieldSet& state, FieldSet& increments, double dt_s);
   /// One directional θ-scheme solve of one field (building block, for tests and benchmarks).
   void sweep(FieldSet& fields, int field, Axis axis, double dt_s, double theta);
 

@@ -1,0 +1,238 @@
+// Verification of the linearly implicit (W-method) base step, TimeScheme::linearly_implicit:
+//   - a discrete steady state of reaction + diffusion is kept at any step, so an adaptive year
+//     takes a few dozen steps (the split scheme needs hundreds on the same problem);
+//   - temporal order of the extrapolated scheme ≥ 1.9 on a nonlinear reaction–diffusion problem;
+//   - a stiff conversion A → B with diffusion: adaptive steps conserve A + B within the
+//     tolerance (clipping an undershoot adds mass, and counts in the error estimate; with
+//     fixed large steps it would not be controlled);
+//   - 1 vs 2 threads: bitwise identical fields.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "engine/parallel.hpp"
+#include "engine/simulation.hpp"
+#include "models/generic_kinetics.hpp"
+
+namespace skinheal {
+namespace {
+
+constexpr double kDay = 86400.0;
+
+// du/dt = s(x) − k u at each voxel, with s chosen so that a given field u* is the exact discrete
+// steady state of reaction + transport: s = k u* − L(u*).
+class PinnedSource : public ReactionTerm {
+ public:
+  PinnedSource(std::vector<double> source, double k) : source_(std::move(source)), k_(k) {}
+  std::string name() const override { return "pinned source"; }
+  void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override {
+    dydt[0] += source_[at.cell] - k_ * y[0];
+  }
+  bool add_jacobian(const VoxelContext&, const double*, int n, double* J) const override {
+    J[0] -= k_;
+    return true;
+  }
+
+ private:
+  std::vector<double> source_;
+  double k_;
+};
+
+struct SteadyRun {
+  long steps = 0;
+  double max_relative_change = 0.0;
+};
+
+SteadyRun steady_state_run(TimeScheme scheme, double end_s) {
+  std::vector<Layer> layers{{"epidermis", 80.0}, {"dermis", 920.0}};
+  Grid grid = Grid::make_2d(40, 20.0, Grid::graded_faces(layers, 2.5, 50.0, 1.15));
+  grid.assign_layers(layers);
+  Simulation sim(std::move(grid));
+  const Grid& g = sim.grid();
+  const int u = sim.fields().add({"signal", "ng/mL", true, true, 1e-6});
+  std::vector<double> Dz(g.nz());
+  for (int k = 0; k < g.nz(); ++k) Dz[k] = g.layer_of_row(k) == 0 ? 0.5 : 3.3;
+  sim.transport().set_diffusion(u, Diffusivity::by_depth(Dz), Boundary::fixed(0.2));
+  // u*: two channel-like peaks, sharp in x and z (a fast-decaying signal around punctures).
+  std::vector<double> ustar(g.num_cells());
+  for (int k = 0; k < g.nz(); ++k)
+    for (int i = 0; i < g.nx(); ++i) {
+      const double x = g.x_centre_um(i), z = g.z_centres_um()[k];
+      ustar[g.index(i, 0, k)] = 0.2 + std::exp(-std::pow((x - 250.0) / 60.0, 2) - z / 150.0) +
+                                0.5 * std::exp(-std::pow((x - 600.0) / 40.0, 2) - z / 100.0);
+    }
+  std::copy(ustar.begin(), ustar.end(), sim.fields().view(u).data);
+  const double k = std::log(2.0) / 7200.0;  // growth factor half-life 2 h
+  std::vector<double> Lu(g.num_cells(), 0.0);
+  sim.transport().add_operator(sim.fields(), 1.0, Lu);
+  std::vector<double> source(g.num_cells());
+  for (std::size_t c = 0; c < source.size(); ++c) source[c] = k * ustar[c] - Lu[c];
+  sim.reactions().add(std::make_shared<PinnedSource>(source, k));
+  sim.control().scheme = scheme;
+  sim.control().rtol = 1e-3;
+  sim.control().dt_initial_s = 1.0;
+  sim.control().dt_max_s = 30 * kDay;
+  sim.run_until(end_s);
+  SteadyRun r;
+  r.steps = sim.last_step().accepted;
+  const ConstFieldView v = sim.fields().view(u);
+  for (std::size_t c = 0; c < ustar.size(); ++c)
+    r.max_relative_change = std::max(r.max_relative_change, std::abs(v[c] - ustar[c]) / ustar[c]);
+  return r;
+}
+
+TEST(LinearlyImplicit, KeepsSteadyStateAtAnyStep) {
+  const SteadyRun li = steady_state_run(TimeScheme::linearly_implicit, 365 * kDay);
+  // The split scheme's fixed point is not u*: it holds the step near the signal's relaxation
+  // time, so it is run for 2 days only.
+  const SteadyRun split = steady_state_run(TimeScheme::split, 2 * kDay);
+  std::printf("steady state: linearly implicit %ld steps for 365 d (max change %.2e), split %ld "
+              "steps for 2 d (max change %.2e)\n",
+              li.steps, li.max_relative_change, split.steps, split.max_relative_change);
+  EXPECT_LT(li.max_relative_change, 1e-10);
+  // 1 s to 30 d doubling is 22 steps, then 11 steps of 30 d.
+  EXPECT_LE(li.steps, 40);
+  EXPECT_GT(split.steps, li.steps) << "the split scheme was expected to be error-limited";
+}
+
+// Logistic growth with layered diffusivity (as the split scheme's order test).
+std::vector<double> logistic_bump_run(double dt, double T) {
+  const int nx = 16, nz = 16;
+  Grid grid = Grid::make_2d(nx, 25.0, Grid::mapped_faces(nz, 400.0, 1.0));
+  Simulation sim(std::move(grid));
+  const Grid& g = sim.grid();
+  const int u = sim.fields().add({"u", "1", true, true, 1e-12});
+  std::vector<double> D(nz);
+  for (int k = 0; k < nz; ++k) D[k] = 2.0 + 3.0 * g.z_centres_um()[k] / 400.0;
+  sim.transport().set_diffusion(u, Diffusivity::by_depth(D));
+  models::FieldKinetics kin;
+  kin.field = u;
+  kin.growth_per_s = 2e-3;
+  kin.capacity = 1.0;
+  sim.reactions().add(std::make_shared<models::GenericKinetics>(std::vector{kin}));
+  for (int k = 0; k < nz; ++k)
+    for (int i = 0; i < nx; ++i) {
+      const double x = g.x_centre_um(i) - 200.0, z = g.z_centres_um()[k] - 150.0;
+      sim.fields().view(u)[g.index(i, 0, k)] =
+          0.05 + 0.5 * std::exp(-(x * x + z * z) / (2 * 80.0 * 80.0));
+    }
+  sim.control().scheme = TimeScheme::linearly_implicit;
+  sim.control().adaptive = false;
+  sim.control().dt_initial_s = dt;
+  sim.run_until(T);
+  return sim.fields().storage();
+}
+
+TEST(LinearlyImplicit, TemporalOrderOfExtrapolatedScheme) {
+  const double T = 1200.0;
+  const auto reference = logistic_bump_run(1.875, T);
+  std::vector<double> errors;
+  for (double dt : {120.0, 60.0, 30.0}) {
+    const auto u = logistic_bump_run(dt, T);
+    double e = 0.0;
+    for (std::size_t i = 0; i < u.size(); ++i) e = std::max(e, std::abs(u[i] - reference[i]));
+    errors.push_back(e);
+  }
+  for (std::size_t r = 1; r < errors.size(); ++r) {
+    const double order = std::log2(errors[r - 1] / errors[r]);
+    std::printf("dt %g -> %g: error %.3e -> %.3e, order %.3f\n", 120.0 / (1 << (r - 1)),
+                60.0 / (1 << (r - 1)), errors[r - 1], errors[r], order);
+    EXPECT_GE(order, 1.9) << "errors " << errors[r - 1] << " -> " << errors[r];
+  }
+}
+
+// A → B at rate k (stiff): d a/dt = −k a, d b/dt = k a.
+class Conversion : public ReactionTerm {
+ public:
+  explicit Conversion(double k) : k_(k) {}
+  std::string name() const override { return "conversion"; }
+  void add_rhs(const VoxelContext&, const double* y, double* dydt) const override {
+    dydt[0] -= k_ * y[0];
+    dydt[1] += k_ * y[0];
+  }
+  bool add_jacobian(const VoxelContext&, const double*, int n, double* J) const override {
+    J[0 * n + 0] -= k_;
+    J[1 * n + 0] += k_;
+    return true;
+  }
+
+ private:
+  double k_;
+};
+
+TEST(LinearlyImplicit, StiffConversionKeepsMassWithinToleranceAndStaysNonNegative) {
+  Simulation sim(Grid::make_2d(8, 10.0, Grid::uniform_faces(8, 10.0)));
+  const int a = sim.fields().add({"a", "1", true, true, 1e-12});
+  const int b = sim.fields().add({"b", "1", true, true, 1e-12});
+  sim.transport().set_diffusion(a, Diffusivity::uniform(10.0));
+  sim.transport().set_diffusion(b, Diffusivity::uniform(1.0));
+  sim.reactions().add(std::make_shared<Conversion>(1.0));  // explicit limit ~1 s
+  const std::size_t N = sim.grid().num_cells();
+  double total0 = 0.0;
+  for (std::size_t c = 0; c < N; ++c) {
+    sim.fields().view(a)[c] = (c % 5 == 0) ? 1.0 : 0.0;
+    total0 += sim.fields().view(a)[c];
+  }
+  sim.control().scheme = TimeScheme::linearly_implicit;
+  sim.control().rtol = 1e-3;
+  sim.control().dt_initial_s = 1.0;
+  sim.run_until(5000.0);
+  double total = 0.0, a_left = 0.0;
+  for (std::size_t c = 0; c < N; ++c) {
+    EXPECT_GE(sim.fields().view(a)[c], 0.0);
+    EXPECT_GE(sim.fields().view(b)[c], 0.0);
+    total += sim.fields().view(a)[c] + sim.fields().view(b)[c];
+    a_left += sim.fields().view(a)[c];
+  }
+  std::printf("conversion: %ld steps, A + B = %.6f of the start, A left %.2e\n",
+              sim.last_step().accepted, total / total0, a_left / total0);
+  EXPECT_NEAR(total / total0, 1.0, 1e-3);
+  EXPECT_LT(a_left / total0, 1e-6);
+}
+
+std::vector<double> feature_run(int threads) {
+  parallel::set_num_threads(threads);
+  parallel::set_serial_work(0);  // force parallel regions even on this small grid
+  std::vector<Layer> layers{{"top", 20.0}, {"bottom", 140.0}};
+  Grid grid = Grid::make_3d(12, 10, 10.0, Grid::graded_faces(layers, 4.0, 20.0, 1.2));
+  grid.assign_layers(layers);
+  Simulation sim(std::move(grid));
+  const Grid& g = sim.grid();
+  const int cells = sim.fields().add({"cells", "1", true, true, 1e-9});
+  const int signal = sim.fields().add({"signal", "1", true, true, 1e-9});
+  Diffusivity D = Diffusivity::uniform(0.5);
+  D.make_per_voxel(g);
+  for (std::size_t c = 0; c < g.num_cells(); c += 7) D.values()[c] *= 3.0;
+  sim.transport().set_diffusion(cells, D);
+  sim.transport().set_diffusion(signal, Diffusivity::uniform(5.0), Boundary::permeable(0.1, 1.0));
+  sim.transport().add_taxis({cells, signal, 50.0, 0.5});
+  std::vector<models::FieldKinetics> kin(2);
+  kin[0].field = cells;
+  kin[0].growth_per_s = 1e-3;
+  kin[0].capacity = 2.0;
+  kin[1].field = signal;
+  kin[1].decay_per_s = 1e-3;
+  sim.reactions().add(std::make_shared<models::GenericKinetics>(kin));
+  for (std::size_t c = 0; c < g.num_cells(); ++c) sim.fields().view(cells)[c] = (c % 13) * 0.01;
+  sim.control().scheme = TimeScheme::linearly_implicit;
+  sim.control().dt_initial_s = 10.0;
+  for (int s = 0; s < 15; ++s) sim.step(1e9);
+  parallel::set_num_threads(0);
+  parallel::set_serial_work(parallel::kSerialWork);
+  return sim.fields().storage();
+}
+
+TEST(LinearlyImplicit, BitwiseIdenticalForOneAndTwoThreads) {
+  const auto one = feature_run(1);
+  const auto two = feature_run(2);
+  ASSERT_EQ(one.size(), two.size());
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < one.size(); ++i)
+    if (std::memcmp(&one[i], &two[i], sizeof(double)) != 0) ++differing;
+  EXPECT_EQ(differing, 0u);
+}
+
+}  // namespace
+}  // namespace skinheal
