@@ -94,8 +94,10 @@ bool lu_factor(double* A, int* piv, int n_runtime) {
 template <int N>
 void lu_solve(const double* A, const int* piv, double* b, int n_runtime) {
   const int n = N > 0 ? N : n_runtime;
-  for (int k = 0; k < n; ++k) {
+  // All row swaps first: the stored multipliers were permuted by every later swap too.
+  for (int k = 0; k < n; ++k)
     if (piv[k] != k) std::swap(b[k], b[piv[k]]);
+  for (int k = 0; k < n; ++k) {
     const double bk = b[k];
     if (bk == 0.0) continue;
     for (int i = k + 1; i < n; ++i) b[i] -= A[i * n + k] * bk;
