@@ -8,6 +8,7 @@
 #include "engine/input/units.hpp"
 #include "engine/strings.hpp"
 #include "models/generic_kinetics.hpp"
+#include "models/time_scheme.hpp"
 
 namespace skinheal::models {
 namespace {
@@ -132,6 +133,7 @@ double read_time_control(const TomlTable& root, StepControl& control) {
   control.rtol = t.query_double("rtol", Defaults::rtol);
   if (!(control.rtol > 0.0 && control.rtol < 1.0))
     t.fail("rtol", "must be between 0 and 1 (exclusive), such as 1e-2");
+  control.scheme = read_time_scheme(t);
   control.dt_initial_s = t.query_time_s("dt_initial", Defaults::dt_initial_s);
   control.dt_max_s = t.query_time_s("dt_max", Defaults::dt_max_s);
   control.dt_after_event_s = t.query_time_s("dt_after_event", Defaults::dt_after_event_s);

@@ -5,6 +5,7 @@
 
 #include "engine/error.hpp"
 #include "engine/input/resources.hpp"
+#include "models/time_scheme.hpp"
 
 namespace skinheal::models {
 
@@ -170,6 +171,7 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
     t.require_range("end", c.end_time_s, 1.0, 5 * 365 * kDay, dims::time);
     c.control.rtol = t.query_double("rtol", D::rtol);
     t.require_range("rtol", c.control.rtol, 1e-5, 0.2);
+    c.control.scheme = read_time_scheme(t);
   }
 
   // [treatment]
