@@ -144,7 +144,7 @@ int info_command(const InfoOptions& o) {
   // Headline outcomes: per-layer means at the end vs the start.
   std::vector<std::string> main_fields;
   for (const char* f : {"collagen_I", "collagen_III", "collagen_total", "elastin", "fibroblasts",
-                        "immune", "vessels"})
+                        "immune", "vessels", "scar"})
     if (summary.has(f)) main_fields.push_back(f);
   if (main_fields.size() < 3) main_fields = fields;
   const std::size_t rows = summary.num_steps(), L = summary.layer_names.size();
