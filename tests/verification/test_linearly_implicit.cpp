@@ -15,10 +15,13 @@
 #include "engine/parallel.hpp"
 #include "engine/simulation.hpp"
 #include "models/generic_kinetics.hpp"
+#include "problems.hpp"
 
 namespace skinheal {
 namespace {
 
+using verification::feature_run;
+using verification::logistic_bump_run;
 constexpr double kDay = 86400.0;
 
 // du/dt = s(x) − k u at each voxel, with s chosen so that a given field u* is the exact discrete
@@ -88,49 +91,22 @@ TEST(LinearlyImplicit, KeepsSteadyStateAtAnyStep) {
   // The split scheme's fixed point is not u*: it holds the step near the signal's relaxation
   // time, so it is run for 2 days only.
   const SteadyRun split = steady_state_run(TimeScheme::split, 2 * kDay);
-  std::printf("steady state: linearly implicit %ld steps for 365 d (max change %.2e), split %ld "
-              "steps for 2 d (max change %.2e)\n",
-              li.steps, li.max_relative_change, split.steps, split.max_relative_change);
+  std::printf(
+      "steady state: linearly implicit %ld steps for 365 d (max change %.2e), split %ld "
+      "steps for 2 d (max change %.2e)\n",
+      li.steps, li.max_relative_change, split.steps, split.max_relative_change);
   EXPECT_LT(li.max_relative_change, 1e-10);
   // 1 s to 30 d doubling is 22 steps, then 11 steps of 30 d.
   EXPECT_LE(li.steps, 40);
   EXPECT_GT(split.steps, li.steps) << "the split scheme was expected to be error-limited";
 }
 
-// Logistic growth with layered diffusivity (as the split scheme's order test).
-std::vector<double> logistic_bump_run(double dt, double T) {
-  const int nx = 16, nz = 16;
-  Grid grid = Grid::make_2d(nx, 25.0, Grid::mapped_faces(nz, 400.0, 1.0));
-  Simulation sim(std::move(grid));
-  const Grid& g = sim.grid();
-  const int u = sim.fields().add({"u", "1", true, true, 1e-12});
-  std::vector<double> D(nz);
-  for (int k = 0; k < nz; ++k) D[k] = 2.0 + 3.0 * g.z_centres_um()[k] / 400.0;
-  sim.transport().set_diffusion(u, Diffusivity::by_depth(D));
-  models::FieldKinetics kin;
-  kin.field = u;
-  kin.growth_per_s = 2e-3;
-  kin.capacity = 1.0;
-  sim.reactions().add(std::make_shared<models::GenericKinetics>(std::vector{kin}));
-  for (int k = 0; k < nz; ++k)
-    for (int i = 0; i < nx; ++i) {
-      const double x = g.x_centre_um(i) - 200.0, z = g.z_centres_um()[k] - 150.0;
-      sim.fields().view(u)[g.index(i, 0, k)] =
-          0.05 + 0.5 * std::exp(-(x * x + z * z) / (2 * 80.0 * 80.0));
-    }
-  sim.control().scheme = TimeScheme::linearly_implicit;
-  sim.control().adaptive = false;
-  sim.control().dt_initial_s = dt;
-  sim.run_until(T);
-  return sim.fields().storage();
-}
-
 TEST(LinearlyImplicit, TemporalOrderOfExtrapolatedScheme) {
   const double T = 1200.0;
-  const auto reference = logistic_bump_run(1.875, T);
+  const auto reference = logistic_bump_run(1.875, T, TimeScheme::linearly_implicit);
   std::vector<double> errors;
   for (double dt : {120.0, 60.0, 30.0}) {
-    const auto u = logistic_bump_run(dt, T);
+    const auto u = logistic_bump_run(dt, T, TimeScheme::linearly_implicit);
     double e = 0.0;
     for (std::size_t i = 0; i < u.size(); ++i) e = std::max(e, std::abs(u[i] - reference[i]));
     errors.push_back(e);
@@ -192,41 +168,9 @@ TEST(LinearlyImplicit, StiffConversionKeepsMassWithinToleranceAndStaysNonNegativ
   EXPECT_LT(a_left / total0, 1e-6);
 }
 
-std::vector<double> feature_run(int threads) {
-  parallel::set_num_threads(threads);
-  parallel::set_serial_work(0);  // force parallel regions even on this small grid
-  std::vector<Layer> layers{{"top", 20.0}, {"bottom", 140.0}};
-  Grid grid = Grid::make_3d(12, 10, 10.0, Grid::graded_faces(layers, 4.0, 20.0, 1.2));
-  grid.assign_layers(layers);
-  Simulation sim(std::move(grid));
-  const Grid& g = sim.grid();
-  const int cells = sim.fields().add({"cells", "1", true, true, 1e-9});
-  const int signal = sim.fields().add({"signal", "1", true, true, 1e-9});
-  Diffusivity D = Diffusivity::uniform(0.5);
-  D.make_per_voxel(g);
-  for (std::size_t c = 0; c < g.num_cells(); c += 7) D.values()[c] *= 3.0;
-  sim.transport().set_diffusion(cells, D);
-  sim.transport().set_diffusion(signal, Diffusivity::uniform(5.0), Boundary::permeable(0.1, 1.0));
-  sim.transport().add_taxis({cells, signal, 50.0, 0.5});
-  std::vector<models::FieldKinetics> kin(2);
-  kin[0].field = cells;
-  kin[0].growth_per_s = 1e-3;
-  kin[0].capacity = 2.0;
-  kin[1].field = signal;
-  kin[1].decay_per_s = 1e-3;
-  sim.reactions().add(std::make_shared<models::GenericKinetics>(kin));
-  for (std::size_t c = 0; c < g.num_cells(); ++c) sim.fields().view(cells)[c] = (c % 13) * 0.01;
-  sim.control().scheme = TimeScheme::linearly_implicit;
-  sim.control().dt_initial_s = 10.0;
-  for (int s = 0; s < 15; ++s) sim.step(1e9);
-  parallel::set_num_threads(0);
-  parallel::set_serial_work(parallel::kSerialWork);
-  return sim.fields().storage();
-}
-
 TEST(LinearlyImplicit, BitwiseIdenticalForOneAndTwoThreads) {
-  const auto one = feature_run(1);
-  const auto two = feature_run(2);
+  const auto one = feature_run(1, TimeScheme::linearly_implicit);
+  const auto two = feature_run(2, TimeScheme::linearly_implicit);
   ASSERT_EQ(one.size(), two.size());
   std::size_t differing = 0;
   for (std::size_t i = 0; i < one.size(); ++i)
