@@ -16,8 +16,10 @@ foreach(mode images2d channel images3d gif info badinput)
   add_test(NAME render.${mode}
            COMMAND ${SKINHEAL_ENV} -u DISPLAY /usr/bin/python3 ${SKINHEAL_RENDER_SCRIPT} ${mode}
                    $<TARGET_FILE:skinheal> ${SKINHEAL_RENDER_WORK} ${PROJECT_SOURCE_DIR})
+  # One private Xvfb at a time: two started concurrently once left one test's VTK window with
+  # "bad X server connection" (fresh-clone run, 2026-11-23), so the modes take a lock.
   set_tests_properties(render.${mode} PROPERTIES LABELS unit FIXTURES_REQUIRED render_results
-                                                 TIMEOUT 300)
+                                                 TIMEOUT 300 RESOURCE_LOCK xvfb)
 endforeach()
 # Each mode writes its own subdirectory; the scenario outputs are shared read-only.
 
