@@ -290,7 +290,6 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
                    "reactions: at most " + std::to_string(kMaxReactingFields) + " fields");
   const Grid& grid = fields.grid();
   const std::size_t N = fields.num_cells();
-  const std::size_t plane = grid.plane_size();
   double* store = fields.storage().data();
   std::vector<double> atol(n);
   std::vector<char> nonneg(n);
@@ -315,13 +314,7 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
         double y[kMaxReactingFields];
         std::size_t local_sub = 0, local_skipped = 0;
         for (std::size_t c = begin; c < end; ++c) {
-          VoxelContext at;
-          at.cell = c;
-          at.k = static_cast<int>(c / plane);
-          const std::size_t rem = c % plane;
-          at.j = static_cast<int>(rem / grid.nx());
-          at.i = static_cast<int>(rem % grid.nx());
-          at.layer = grid.layer_of(c);
+          VoxelContext at = context_of(grid, c, t_s);
           for (int f = 0; f < n; ++f) y[f] = store[f * N + c];
           const int sub = integrate(terms_, cfg, at, y, t_s, dt_s);
           local_sub += sub;

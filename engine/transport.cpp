@@ -196,11 +196,14 @@ struct Transport::Impl {
 
   explicit Impl(const Grid& g) : grid(&g) {}
 
-  FieldTransport& get(int field) {
+  const FieldTransport& get(int field) const {
     auto it = fields.find(field);
     SKINHEAL_REQUIRE(it != fields.end(),
                      "transport: field " + std::to_string(field) + " has no diffusion registered");
     return it->second;
+  }
+  FieldTransport& get(int field) {
+    return const_cast<FieldTransport&>(static_cast<const Impl&>(*this).get(field));
   }
 
   LineGeometry geometry(Axis axis) const {
@@ -587,7 +590,7 @@ struct Transport::Impl {
   // boundary sources), assembled from the same rows the sweeps factor.
   void add_operator(const FieldSet& fields, int field, double scale, double* out) const {
     const Grid& g = *grid;
-    const FieldTransport& ft = fields_at(field);
+    const FieldTransport& ft = get(field);
     const double* u = fields.view(field).data;
     const int nx = g.nx(), ny = g.ny(), nz = g.nz();
     for (Axis axis : {Axis::x, Axis::y, Axis::z}) {
@@ -624,13 +627,6 @@ struct Transport::Impl {
           },
           g.num_cells());
     }
-  }
-
-  const FieldTransport& fields_at(int field) const {
-    auto it = fields.find(field);
-    SKINHEAL_REQUIRE(it != fields.end(),
-                     "transport: field " + std::to_string(field) + " has no diffusion registered");
-    return it->second;
   }
 };
 
