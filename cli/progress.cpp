@@ -66,8 +66,10 @@ void print_outcome_summary(std::ostream& out, const Simulation& sim) {
   for (int k = 0; k < g.nz(); ++k)
     for (std::size_t c = k * g.plane_size(); c < (k + 1) * g.plane_size(); ++c) {
       const int l = g.layer_of(c);
-      volume[l] += g.cell_volume_um3(k);
-      for (int q = 0; q < f.num_fields(); ++q) mean[q][l] += f.view(q)[c] * g.cell_volume_um3(k);
+      // r–z: ring volumes (volume_of_cell_um3); Cartesian: the row's volume, as before.
+      const double dv = g.is_axisymmetric() ? g.volume_of_cell_um3(c) : g.cell_volume_um3(k);
+      volume[l] += dv;
+      for (int q = 0; q < f.num_fields(); ++q) mean[q][l] += f.view(q)[c] * dv;
     }
   out << "outcome at t = " << format_duration(sim.time_s()) << " (" << sim.last_step().accepted
       << " steps): per-layer means\n";

@@ -31,6 +31,23 @@ Grid Grid::make_2d(int nx, double dx_um, std::vector<double> z_faces_um) {
   return Grid(2, nx, 1, dx_um, std::move(z_faces_um));
 }
 
+Grid Grid::make_rz(int nr, double dr_um, std::vector<double> z_faces_um) {
+  Grid g(2, nr, 1, dr_um, std::move(z_faces_um));
+  g.geometry_ = Geometry::axisymmetric;
+  return g;
+}
+
+void Grid::throw_row_volume_axisymmetric() {
+  throw InputError(
+      "grid: on an r–z grid the cell volume depends on the radius; use cell_volume_um3(i, j, k) "
+      "or volume_of_cell_um3(cell)");
+}
+
+std::string geometry_name(Geometry geometry, int dim) {
+  if (geometry == Geometry::axisymmetric) return "rz";
+  return dim == 3 ? "xyz" : "xz";
+}
+
 Grid Grid::make_3d(int nx, int ny, double dx_um, std::vector<double> z_faces_um) {
   return Grid(3, nx, ny, dx_um, std::move(z_faces_um));
 }

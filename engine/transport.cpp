@@ -223,6 +223,12 @@ struct Transport::Impl {
     return axis == Axis::z ? grid->dz_um()[m] : grid->dx_um();
   }
 
+  // r–z grids: x lines are radial. The finite-volume balance of ring m (volume ∝ r_m dr) with
+  // a face at r_f (area ∝ r_f) scales that face's flux by r_f / r_m; with r_f = f·dr and
+  // r_m = (m + ½)·dr the factor is f / (m + ½). The axis face (f = 0) has no area: no flux.
+  bool is_radial(Axis axis) const { return axis == Axis::x && grid->is_axisymmetric(); }
+  static double radial_metric(int face, int cell) { return face / (cell + 0.5); }
+
   // Fast path: coefficients depend only on the position along the line (and, for x and y, on
   // the depth row k of the line). Fills per-position operator rows.
   void uniform_rows(const FieldTransport& ft, Axis axis, int k, Coefficients& rows) const {
@@ -233,16 +239,19 @@ struct Transport::Impl {
       if (ft.D.kind() == Diffusivity::Kind::uniform) return ft.D.values()[0];
       return ft.D.values()[axis == Axis::z ? m : k];
     };
+    const bool radial = is_radial(axis);
     for (int m = 0; m < L; ++m) {
       const double w = width(axis, m), Dm = D_at(m);
       double lo = 0.0, di = 0.0, up = 0.0, src = 0.0;
       if (m > 0) {
-        const double g = face_conductance(width(axis, m - 1), D_at(m - 1), w, Dm);
+        double g = face_conductance(width(axis, m - 1), D_at(m - 1), w, Dm);
+        if (radial) g *= radial_metric(m, m);
         lo += g / w;
         di -= g / w;
       }
       if (m + 1 < L) {
-        const double g = face_conductance(w, Dm, width(axis, m + 1), D_at(m + 1));
+        double g = face_conductance(w, Dm, width(axis, m + 1), D_at(m + 1));
+        if (radial) g *= radial_metric(m + 1, m);
         up += g / w;
         di -= g / w;
       }
@@ -277,6 +286,7 @@ struct Transport::Impl {
     std::fill(rows.di.begin(), rows.di.end(), 0.0);
     std::fill(rows.up.begin(), rows.up.end(), 0.0);
     std::fill(rows.src.begin(), rows.src.end(), 0.0);
+    const bool radial = is_radial(axis);
     // Interior faces between m-1 and m.
     for (int m = 1; m < L; ++m) {
       const double wp = width(axis, m - 1), wq = width(axis, m);
@@ -294,6 +304,14 @@ struct Transport::Impl {
         // Row m-1 (left cell): diffusion to the right neighbour, upwind taxis out/in.
         const std::size_t ip = static_cast<std::size_t>(m - 1) * W + l;
         const std::size_t iq = static_cast<std::size_t>(m) * W + l;
+        if (radial) {
+          const double ap = radial_metric(m, m - 1), aq = radial_metric(m, m);
+          rows.up[ip] += ap * (gface + vminus) / wp;
+          rows.di[ip] -= ap * (gface + vplus) / wp;
+          rows.lo[iq] += aq * (gface + vplus) / wq;
+          rows.di[iq] -= aq * (gface + vminus) / wq;
+          continue;
+        }
         rows.up[ip] += (gface + vminus) / wp;
         rows.di[ip] -= (gface + vplus) / wp;
         rows.lo[iq] += (gface + vplus) / wq;

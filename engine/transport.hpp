@@ -13,6 +13,12 @@
 /// non-negative field negative (steps far above the explicit limit on steep data), the field's
 /// step is redone with θ = 1 (backward Euler: monotone, mass-conserving), and counted.
 ///
+/// Axisymmetric (r–z) grids (Grid::make_rz): x lines are radial and use the finite-volume
+/// r-metric, (1/r) ∂_r(r D ∂_r u) ≈ [r_{i+½} F_{i+½} − r_{i−½} F_{i−½}] / (r_i dr), with F the
+/// Cartesian face flux (diffusion and upwinded taxis alike) and r_i = (i + ½) dr: the face at
+/// the axis has zero area (no flux), the system stays tridiagonal, and Σ u_i r_i dr dz is
+/// conserved exactly. z lines are unchanged (the ring volume cancels).
+///
 /// Boundaries: lateral faces are no-flux; the surface (z = 0) and the bottom take no-flux,
 /// a fixed value, or a permeable (Robin) condition with flux into the skin
 ///   J = (c_out − u₀) / (1/P + Δz₀/(2 D₀))      [field units · µm/s]

@@ -75,6 +75,57 @@ void add_break(const ChannelShape& channel, double radius, double za, double zb,
   if (z > za && z < zb) breaks.push_back(z);
 }
 
+/// r–z grids: the channel's axis is the grid's axis; ring i of row k gets
+///   coverage = ∫ ½ (min(r(z), r_{i+1})² − r_i²)₊ dz / (r_c dr dz),  r_c = (i + ½) dr,
+/// the fraction of the ring's volume inside the channel (the integrand is piecewise quadratic in z
+/// for a cone, with kinks where r(z) crosses r_i or r_{i+1}: Gauss–Legendre is exact).
+void stamp_channel_axisymmetric(const Grid& grid, const ChannelShape& channel, double x0_um,
+                                double y0_um, std::span<double> coverage) {
+  SKINHEAL_REQUIRE(x0_um == 0.0 && y0_um == 0.0,
+                   "stamp_channel: on an r-z grid the channel's axis is the grid's axis (x0 = y0 = "
+                   "0 µm), got x0 = " +
+                       std::to_string(x0_um) + " µm, y0 = " + std::to_string(y0_um) + " µm");
+  const double radius = 0.5 * channel.surface_diameter_um;
+  const double dr = grid.dx_um();
+  const std::vector<double>& faces = grid.z_faces_um();
+  const int i_hi = std::min(grid.nx() - 1, static_cast<int>(std::floor(radius / dr)));
+  std::vector<double> breaks;
+  for (int k = 0; k < grid.nz(); ++k) {
+    const double za = std::max(0.0, faces[k]);
+    const double zb = std::min(channel.depth_um, faces[k + 1]);
+    if (za >= channel.depth_um) break;
+    if (za >= zb) continue;
+    const double dz = faces[k + 1] - faces[k];
+    const double r_top = channel.radius_at_um(za);
+    const double r_bottom = channel.radius_at_um(zb);
+    for (int i = 0; i <= i_hi; ++i) {
+      const double r_in = i * dr, r_out = r_in + dr;
+      if (r_in >= r_top) break;
+      const double ring_area = 0.5 * (r_out * r_out - r_in * r_in);  // = r_c dr
+      auto inside = [&](double r) {
+        const double rc = std::min(r, r_out);
+        return rc > r_in ? 0.5 * (rc * rc - r_in * r_in) : 0.0;
+      };
+      double fraction = 0.0;
+      if (r_out <= r_bottom) {
+        fraction = (zb - za) / dz;
+      } else if (channel.profile == ChannelShape::Profile::cylinder) {
+        fraction = inside(radius) * (zb - za) / (ring_area * dz);
+      } else {
+        breaks.clear();
+        add_break(channel, r_in, za, zb, breaks);
+        add_break(channel, r_out, za, zb, breaks);
+        const double integral = integrate_depth(
+            za, zb, breaks, [&](double z) { return inside(channel.radius_at_um(z)); });
+        fraction = integral / (ring_area * dz);
+      }
+      fraction = std::clamp(fraction, 0.0, 1.0);
+      double& value = coverage[grid.index(i, 0, k)];
+      value = std::max(value, fraction);
+    }
+  }
+}
+
 }  // namespace
 
 double disc_rectangle_area_um2(double radius_um, double x_lo, double x_hi, double y_lo,
@@ -114,6 +165,10 @@ void stamp_channel(const Grid& grid, const ChannelShape& channel, double x0_um, 
   const double radius = 0.5 * channel.surface_diameter_um;
   if (radius <= 0.0 || channel.depth_um <= 0.0) return;
 
+  if (grid.is_axisymmetric()) {
+    stamp_channel_axisymmetric(grid, channel, x0_um, y0_um, coverage);
+    return;
+  }
   const bool is3d = grid.dim() == 3;
   const double dx = grid.dx_um();
   const std::vector<double>& faces = grid.z_faces_um();

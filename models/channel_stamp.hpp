@@ -8,7 +8,10 @@
 ///        around the axis (x0, y0)) ∩ (the cell's x–y rectangle), computed exactly;
 ///   2D:  the grid is the section plane and y0 is the signed distance of the channel axis from
 ///        it (0: the plane cuts through the axis). coverage = (1 / (dx · dz)) ∫ ℓ(z) dz,
-///        ℓ(z) = length of [x0 − h, x0 + h] ∩ [x_i, x_{i+1}], h = √(r(z)² − y0²).
+///        ℓ(z) = length of [x0 − h, x0 + h] ∩ [x_i, x_{i+1}], h = √(r(z)² − y0²);
+///   r–z: the axis is the grid's axis (x0 = y0 = 0 required); ring i gets the fraction of its
+///        volume inside the channel, ∫ ½ (min(r(z), r_{i+1})² − r_i²)₊ dz / (r_c dr dz)
+///        (volume-weighted in r, so Σ coverage · 2π r_c dr dz is the channel volume).
 ///
 /// r(z) is ChannelShape::radius_at_um (a cone narrows linearly to its apex at depth_um, a
 /// cylinder keeps its surface radius down to a flat bottom at depth_um). The lateral part is

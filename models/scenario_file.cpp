@@ -1,5 +1,6 @@
 #include "models/scenario_file.hpp"
 
+#include <cstdio>
 #include <iostream>
 
 #include "engine/error.hpp"
@@ -55,6 +56,14 @@ LoadedScenario build_checked(TomlReader reader, const std::string& path) {
         std::to_string(config.sessions_s.size()) + " session(s), " + std::to_string(g.nx()) +
         " x " + (g.dim() == 3 ? std::to_string(g.ny()) + " x " : std::string()) +
         std::to_string(g.nz()) + " cells" + (config.scar.enabled ? ", scar region" : "");
+    if (g.is_axisymmetric()) {
+      char radius[160];
+      std::snprintf(radius, sizeof radius,
+                    ", r-z unit cell: outer radius R = %.1f um (pi R^2 = 1/rho), %d rings of "
+                    "%.2f um",
+                    g.outer_radius_um(), g.nx(), g.dx_um());
+      out.built.description += radius;
+    }
   } else {
     throw InputError(path + ": [model] kind = '" + kind + "' is not known" +
                      suggest_nearest(kind, kinds));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "engine/error.hpp"
 #include "engine/strings.hpp"
@@ -17,18 +18,6 @@ constexpr double kDay = 86400.0;
 
 /// Lateral patch of the 2D section: the grid width by 10 mm, the section plane in its middle.
 constexpr double kPatchDepthY_um = 10000.0;
-
-double mean_density_per_cm2(const SkinModelConfig& c) {
-  switch (c.device.kind) {
-    case Device::Kind::roller:
-      return punctures_per_cm2_per_pass(c.device) * c.pattern.passes;
-    case Device::Kind::pen:
-      return c.pattern.pen_density_per_cm2;
-    case Device::Kind::single_needle:
-      return 0.0;
-  }
-  return 0.0;
-}
 
 /// Updates the topical diffusivity from the channel openness (the pre-step hook workaround: see
 /// skin_model.hpp). Holds a non-const pointer to the Simulation that owns it.
@@ -63,7 +52,9 @@ void stamp_session(Simulation& sim, const SkinModelConfig& config, int session) 
   const Grid& g = sim.grid();
   const ChannelShape shape = penetration(config.device, config.pattern.pressure_factor);
   std::vector<double> coverage(g.num_cells(), 0.0);
-  if (g.dim() == 3) {
+  if (g.is_axisymmetric()) {
+    stamp_channel(g, shape, 0.0, 0.0, coverage);  // one channel on the axis, every session
+  } else if (g.dim() == 3) {
     for (const Puncture& p : session_punctures_3d(config, session))
       stamp_channel(g, shape, p.x_um, p.y_um, coverage);
   } else {
@@ -103,6 +94,24 @@ std::vector<Puncture> pattern_punctures(const SkinModelConfig& c, const Patch& p
 }
 
 }  // namespace
+
+double mean_puncture_density_per_cm2(const SkinModelConfig& c) {
+  switch (c.device.kind) {
+    case Device::Kind::roller:
+      return punctures_per_cm2_per_pass(c.device) * c.pattern.passes;
+    case Device::Kind::pen:
+      return c.pattern.pen_density_per_cm2;
+    case Device::Kind::single_needle:
+      return 0.0;
+  }
+  return 0.0;
+}
+
+double unit_cell_radius_um(double density_per_cm2) {
+  SKINHEAL_REQUIRE(density_per_cm2 > 0.0 && std::isfinite(density_per_cm2),
+                   "r-z unit cell: the puncture density must be > 0 per cm²");
+  return 1e4 / std::sqrt(std::numbers::pi * density_per_cm2);  // 1 cm = 1e4 µm
+}
 
 std::string to_string(SkinState state) {
   switch (state) {
@@ -147,6 +156,9 @@ void validate(const SkinModelConfig& c) {
                    "skin model: width / dx must give 1 to 100000 cells");
   SKINHEAL_REQUIRE(g.length_um >= 0.0 && g.length_um / g.dx_um <= 100000.0,
                    "skin model: length (y extent) must be >= 0 (0: 2D) and give <= 100000 cells");
+  SKINHEAL_REQUIRE(!(g.is_rz() && g.is_3d()),
+                   "skin model: an r-z unit cell (geometry = \"rz\") has no y extent; set length "
+                   "to 0 or use the x-z geometry");
   validate(c.scar);
   SKINHEAL_REQUIRE(c.pattern.passes >= 1, "skin model: passes must be >= 1");
   SKINHEAL_REQUIRE(c.pattern.pen_density_per_cm2 > 0.0, "skin model: pen density must be > 0");
@@ -190,7 +202,8 @@ std::vector<double> session_channel_x_um(const SkinModelConfig& c, int session) 
   patch.width_y_um = kPatchDepthY_um;
   const std::vector<Puncture> punctures = pattern_punctures(c, patch, session);
   double half_band = c.pattern.section_half_band_um;
-  if (half_band <= 0.0) half_band = 0.5e4 / std::sqrt(mean_density_per_cm2(c));  // 1/(2√ρ), µm
+  if (half_band <= 0.0)
+    half_band = 0.5e4 / std::sqrt(mean_puncture_density_per_cm2(c));  // 1/(2√ρ), µm
   for (const SectionChannel& s : section_channels(punctures, 0.5 * kPatchDepthY_um, half_band))
     xs.push_back(s.x_um);
   return xs;
@@ -239,8 +252,9 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
   const GridSettings& gs = config.grid;
   std::vector<double> z_faces =
       Grid::graded_faces(layers, gs.dz_surface_um, gs.dz_max_um, gs.growth);
-  Grid grid = gs.is_3d() ? Grid::make_3d(gs.nx(), gs.ny(), gs.dx_um, std::move(z_faces))
-                         : Grid::make_2d(gs.nx(), gs.dx_um, std::move(z_faces));
+  Grid grid = gs.is_rz()   ? Grid::make_rz(gs.nx(), gs.width_um / gs.nx(), std::move(z_faces))
+              : gs.is_3d() ? Grid::make_3d(gs.nx(), gs.ny(), gs.dx_um, std::move(z_faces))
+                           : Grid::make_2d(gs.nx(), gs.dx_um, std::move(z_faces));
   grid.assign_layers(layers);
   auto sim = std::make_unique<Simulation>(std::move(grid));
   const Grid& g = sim->grid();

@@ -39,7 +39,15 @@
 /// after each event (the next step sees the new D). Also wanted: TaxisTerm gated where D = 0 (the
 /// fibroblasts' chemotaxis can carry a few cells into the epidermis).
 ///
-/// 2D (x–z) and 3D (x–y–z) grids are built here; the r–z unit cell is not yet supported.
+/// r–z unit cell. With grid.geometry = axisymmetric the grid is Grid::make_rz: one puncture on
+/// the axis, rings out to a no-flux outer radius R that gives each puncture its share of skin,
+///   π R² = 1 / ρ,   R = 1 / √(π ρ)   (ρ the mean puncture density per session),
+/// so per-layer means are per-area outcomes of a field of punctures (a hexagonal lattice's
+/// Wigner–Seitz cell approximated by a disc of equal area). load_skin_scenario sets width = R and
+/// dx = R / ceil(R / dx); a single needle keeps the width as R. Every session stamps its channel
+/// at the axis again (the unit-cell idealisation: punctures of later sessions land anywhere in
+/// the cell on average, which r–z cannot place off the axis). The stamp is the ring-volume
+/// weighted sub-voxel coverage of the cone or cylinder (channel_stamp.hpp).
 #pragma once
 
 #include <cstdint>
@@ -82,7 +90,9 @@ struct PatternSettings {
 };
 
 /// \brief Grid: width (x), depth (z), lateral spacing, graded depth spacing; a y extent
-/// `length_um` > 0 makes it 3D (x–y–z, ny = length / dx), 0 keeps the 2D x–z section.
+/// `length_um` > 0 makes it 3D (x–y–z, ny = length / dx), 0 keeps the 2D x–z section;
+/// `geometry` axisymmetric makes it the r–z unit cell (width = outer radius R, dx = dr; see the
+/// file comment).
 struct GridSettings {
   double width_um = 2000.0;
   double depth_um = 3000.0;
@@ -90,8 +100,10 @@ struct GridSettings {
   double dz_surface_um = 2.5;
   double dz_max_um = 50.0;
   double growth = 1.15;
-  double length_um = 0.0;  ///< y extent; 0: 2D
+  double length_um = 0.0;                   ///< y extent; 0: 2D
+  Geometry geometry = Geometry::cartesian;  ///< axisymmetric: r–z unit cell (length must be 0)
   bool is_3d() const { return length_um > 0.0; }
+  bool is_rz() const { return geometry == Geometry::axisymmetric; }
   int nx() const;
   int ny() const;  ///< 1 in 2D
 };
@@ -155,6 +167,14 @@ struct SkinModelConfig {
   ProcessParams params;
   StepControl control = default_skin_step_control();
 };
+
+/// Mean puncture density of one session in punctures per cm² (roller: per pass × passes; pen:
+/// the target density; single needle: 0).
+double mean_puncture_density_per_cm2(const SkinModelConfig& config);
+
+/// Outer radius in µm of the r–z unit cell of a puncture density ρ (per cm²): π R² = 1/ρ.
+/// Throws InputError if ρ <= 0.
+double unit_cell_radius_um(double density_per_cm2);
 
 /// Check a configuration; throws InputError.
 void validate(const SkinModelConfig& config);

@@ -27,6 +27,14 @@ double layer_mean(const Simulation& sim, const std::string& field, int layer) {
   double sum = 0.0, vol = 0.0;
   for (int k = 0; k < g.nz(); ++k) {
     if (g.layer_of_row(k) != layer) continue;
+    if (g.is_axisymmetric()) {  // ring volumes 2π r_i dr dz
+      for (int i = 0; i < g.nx(); ++i) {
+        const double dv = g.cell_volume_um3(i, 0, k);
+        sum += v[g.index(i, 0, k)] * dv;
+        vol += dv;
+      }
+      continue;
+    }
     const double dv = g.cell_volume_um3(k);
     for (std::size_t p = 0; p < g.plane_size(); ++p) {
       sum += v[k * g.plane_size() + p] * dv;
@@ -52,7 +60,8 @@ SummaryTable skin_layer_summary(const Simulation& sim) {
     total.values[l] = t.column("collagen_I").values[l] + t.column("collagen_III").values[l];
   t.columns.push_back(std::move(total));
 
-  const std::string vol_units = g.dim() == 3 ? "um^3" : "um^2";
+  // r–z: ring volumes, µm³ per unit cell (per puncture); x–z: µm² per µm of y.
+  const std::string vol_units = g.dim() == 3 || g.is_axisymmetric() ? "um^3" : "um^2";
   SummaryColumn clot{"clot_volume", vol_units, std::vector<double>(L, 0.0)};
   SummaryColumn blood{"blood_volume", vol_units, std::vector<double>(L, 0.0)};
   SummaryColumn open_frac{"open_fraction", "1", std::vector<double>(L, 0.0)};
@@ -64,9 +73,9 @@ SummaryTable skin_layer_summary(const Simulation& sim) {
   std::vector<std::vector<char>> col_open(L, std::vector<char>(plane, 0));
   for (int k = 0; k < g.nz(); ++k) {
     const int l = g.layer_of_row(k);
-    const double dv = g.cell_volume_um3(k);
     for (std::size_t p = 0; p < plane; ++p) {
       const std::size_t c = k * plane + p;
+      const double dv = g.is_axisymmetric() ? g.volume_of_cell_um3(c) : g.cell_volume_um3(k);
       clot.values[l] += fib[c] * dv;
       blood.values[l] += bl[c] * dv;
       layer_vol[l] += dv;

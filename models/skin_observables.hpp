@@ -6,7 +6,9 @@
 /// units), collagen_total (mg/cm³), clot_volume (∫ fibrin dV: µm³, in 2D µm² per µm of y),
 /// blood_volume (∫ blood dV, same units), open_fraction (volume fraction of the layer whose channel
 /// openness, skin_model.hpp, exceeds 0.5), open_channels (number of lateral runs of columns in
-/// which some voxel of the layer is more than half open).
+/// which some voxel of the layer is more than half open; r–z: runs along the radius, 1 for the
+/// unit cell's puncture). r–z means are weighted by the ring volumes 2π r dr dz, and the
+/// volumes are µm³ per unit cell (per puncture).
 #pragma once
 
 #include <string>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "engine/error.hpp"
 #include "engine/input/resources.hpp"
@@ -44,6 +45,8 @@ struct ScenarioDefaults {
   static constexpr double dz_max_um = 50.0;
   static constexpr double growth = 1.15;
   static constexpr double length_um = 0.0;  // 0: a 2D x–z section (the default geometry)
+  // Geometry: the x–z cross-section (DESIGN.md, "What a 2D run means"; docs/model.md, geometry).
+  static constexpr const char* geometry = "xz";
   // Scar: an atrophic acne scar's fibrotic base below the epidermis, through the papillary and
   // upper reticular dermis (modelling choice; see scar.hpp), 80 % scar matrix.
   static constexpr double scar_depth_top_um = 100.0;
@@ -60,6 +63,13 @@ struct ScenarioDefaults {
   static constexpr double end_s = 365 * kDay;
   static constexpr double rtol = 0.03;
 };
+
+/// A number with 4 significant digits, for messages.
+std::string format_number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4g", value);
+  return buffer;
+}
 
 }  // namespace
 
@@ -135,19 +145,51 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
                    D::dz_max_um, D::growth,   D::length_um};
   if (root.has_table("grid")) {
     const TomlTable t = root.table("grid");
-    g.width_um = t.query_length_um("width", D::width_um);
+    const std::string geometry = t.query_string("geometry", D::geometry);
+    if (geometry == "rz") {
+      g.geometry = Geometry::axisymmetric;
+    } else if (geometry != "xz") {
+      t.fail("geometry", "= \"" + geometry +
+                             "\" is not a geometry; valid values: \"xz\" (cross-section, the "
+                             "default), \"rz\" (axisymmetric unit cell); 3D is chosen by "
+                             "grid.length");
+    }
+    if (g.is_rz() && t.has("length"))
+      t.fail("length",
+             "cannot be combined with geometry = \"rz\" (an r-z unit cell has no y "
+             "extent); remove one of them");
+    if (g.is_rz() && c.device.kind != Device::Kind::single_needle) {
+      // The unit cell's outer radius: π R² = 1/ρ (skin_model.hpp); width is not an input.
+      const double density = mean_puncture_density_per_cm2(c);
+      const double radius = unit_cell_radius_um(density);
+      if (t.has("width"))
+        t.fail("width",
+               "is set by the puncture density in an r-z unit cell: R = 1/sqrt(pi rho) = " +
+                   format_quantity(radius, dims::length) + " for rho = " + format_number(density) +
+                   " /cm^2; remove grid.width");
+      g.width_um = radius;
+    } else {
+      g.width_um = t.query_length_um("width", D::width_um);
+      t.require_range("width", g.width_um, 50.0, 1e5, dims::length);
+    }
     g.depth_um = t.query_length_um("depth", D::depth_um);
     g.dx_um = t.query_length_um("dx", D::dx_um);
     g.dz_surface_um = t.query_length_um("dz_surface", D::dz_surface_um);
     g.dz_max_um = t.query_length_um("dz_max", D::dz_max_um);
     g.growth = t.query_double("growth", D::growth);
-    g.length_um = t.query_length_um("length", D::length_um);
-    if (t.has("length")) t.require_range("length", g.length_um, 50.0, 1e5, dims::length);
-    t.require_range("width", g.width_um, 50.0, 1e5, dims::length);
+    if (!g.is_rz()) {
+      g.length_um = t.query_length_um("length", D::length_um);
+      if (t.has("length")) t.require_range("length", g.length_um, 50.0, 1e5, dims::length);
+    }
     t.require_range("depth", g.depth_um, 100.0, 2e4, dims::length);
     t.require_range("dx", g.dx_um, 1.0, 200.0, dims::length);
     t.require_range("dz_surface", g.dz_surface_um, 0.5, 50.0, dims::length);
     t.require_range("growth", g.growth, 1.0, 2.0);
+    if (g.is_rz()) {
+      // dr = R / ceil(R / dx): whole rings, no ring wider than the requested spacing.
+      const double rings = std::max(1.0, std::ceil(g.width_um / g.dx_um - 1e-9));
+      g.dx_um = g.width_um / rings;
+    }
     if (!(g.dz_max_um >= g.dz_surface_um))
       t.fail("dz_max", "must be at least dz_surface (" +
                            format_quantity(g.dz_surface_um, dims::length) + ")");

@@ -13,7 +13,10 @@
 ///               section_half_band = "0 um" (0: 1/(2√density)); needle_x = ["1000 um"] (single)
 ///   [grid]      width = "2 mm"; depth = "1.5 mm"; dx = "20 um"; dz_surface = "2.5 um";
 ///               dz_max = "50 um"; growth = 1.15; length = "0 um" (y extent; > 0: a 3D x–y–z
-///               grid with ny = length / dx, punctures stamped as cones, skin_model.hpp)
+///               grid with ny = length / dx, punctures stamped as cones, skin_model.hpp);
+///               geometry = "xz" | "rz" ("rz": the axisymmetric unit cell, one puncture on the
+///               axis, outer radius R = 1/√(πρ) set by the puncture density, width not allowed
+///               except for a single needle, where width is R; dx becomes R / ceil(R / dx))
 ///   [treatment] sessions = ["0 d", "42 d", "84 d"]; occlusion_after_session = "0 h"
 ///   [topical]   molecular_weight = 500.0 (Da); log_kow = 1.0; concentration = 1000.0 (µg/cm³);
 ///               start_after_session = "0 h"; duration = "4 h"; occluded = false

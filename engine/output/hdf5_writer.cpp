@@ -494,6 +494,11 @@ void Hdf5Writer::Impl::set_layout(const Simulation& sim) {
   layer_volume_um3.assign(layers, 0.0);
   const std::size_t plane = g.plane_size();
   for (std::size_t k = 0; k < nz; ++k) {
+    if (g.is_axisymmetric()) {  // r–z: ring volumes 2π r_i dr dz
+      for (std::size_t c = k * plane; c < (k + 1) * plane; ++c)
+        layer_volume_um3[g.layer_of(c)] += g.volume_of_cell_um3(c);
+      continue;
+    }
     const double v = g.cell_volume_um3(static_cast<int>(k));
     for (std::size_t c = 0; c < plane; ++c) layer_volume_um3[g.layer_of(k * plane + c)] += v;
   }
@@ -519,6 +524,8 @@ void Hdf5Writer::Impl::create_file(const Simulation& sim) {
     Id grid = create_group(root, "grid", fn);
     const hid_t gid = grid.get();
     write_int_attribute(gid, "dimension", dim, fn);
+    // "xz", "xyz" or "rz" (axisymmetric: x is the radius, cells are rings of 2π r dr dz).
+    write_string_attribute(gid, "geometry", geometry_name(g.geometry(), dim), fn);
     write_string_attribute(gid, "z_axis", "depth below the skin surface, increasing downwards", fn);
     std::vector<double> x(nx), xf(nx + 1), y(ny), yf(ny + 1);
     for (std::size_t i = 0; i < nx; ++i) x[i] = g.x_centre_um(static_cast<int>(i));
@@ -791,6 +798,11 @@ void Hdf5Writer::Impl::append_summary(const Simulation& sim, double t_s, double 
     for (std::size_t k = 0; k < nz; ++k) {
       std::fill(plane_sum.begin(), plane_sum.end(), 0.0);
       const std::size_t base = k * plane;
+      if (g.is_axisymmetric()) {  // r–z: each ring weighted by its own volume
+        for (std::size_t c = base; c < base + plane; ++c)
+          layer_sum[g.layer_of(c)] += g.volume_of_cell_um3(c) * v[c];
+        continue;
+      }
       for (std::size_t c = base; c < base + plane; ++c) plane_sum[g.layer_of(c)] += v[c];
       const double volume = g.cell_volume_um3(static_cast<int>(k));
       for (std::size_t l = 0; l < layers; ++l) layer_sum[l] += volume * plane_sum[l];

@@ -157,7 +157,7 @@ class PySimulation {
     for (int k = 0; k < g.nz(); ++k)
       for (std::size_t c = k * g.plane_size(); c < (k + 1) * g.plane_size(); ++c) {
         const int l = g.layer_of(c);
-        const double v = g.cell_volume_um3(k);
+        const double v = g.is_axisymmetric() ? g.volume_of_cell_um3(c) : g.cell_volume_um3(k);
         volume[l] += v;
         for (int q = 0; q < fs.num_fields(); ++q) mean[q][l] += fs.view(q)[c] * v;
       }

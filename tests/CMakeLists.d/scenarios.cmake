@@ -8,6 +8,8 @@ set(SKINHEAL_REDUCED_home_roller_0p25mm "time.end=\"4 d\"" "treatment.sessions=[
 set(SKINHEAL_REDUCED_pen_scar_5_sessions "time.end=\"1 d\"" "treatment.sessions=[\"0 d\"]" "grid.dx=\"40 um\"")
 # patch_3d: 100 µm lateral spacing (20 × 20 columns) and 2 h after the session: ~15 s.
 set(SKINHEAL_REDUCED_patch_3d "time.end=\"2 h\"" "grid.dx=\"100 um\"")
+# unit_cell_rz: 36 × 49 rings, cheap enough for a week after one session.
+set(SKINHEAL_REDUCED_unit_cell_rz "time.end=\"7 d\"" "treatment.sessions=[\"0 d\"]")
 set(SKINHEAL_REDUCED_serum_delivery "time.end=\"1 h\"" "grid.dx=\"50 um\"")
 
 file(GLOB scenario_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.toml)
