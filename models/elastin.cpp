@@ -1,5 +1,6 @@
 #include "models/elastin.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/error.hpp"
@@ -8,7 +9,7 @@ namespace skinheal::models {
 
 void validate(const ElastinParams& p) {
   SKINHEAL_REQUIRE(p.turnover_per_s >= 0.0 && p.deposition_per_activation >= 0.0 &&
-                       p.elastase_per_immune_per_s >= 0.0,
+                       p.elastase_per_immune_per_s >= 0.0 && p.refill_per_activation_per_s >= 0.0,
                    "elastin: rates must be >= 0");
   SKINHEAL_REQUIRE(p.baseline.size() == p.fibroblast_baseline.size(),
                    "elastin: per-layer vectors must have the same size");
@@ -32,9 +33,11 @@ void Elastin::add_rhs(const VoxelContext& at, const double* y, double* dydt) con
   if (F0 <= 0.0) return;
   const double F = y[fibroblasts_];
   const double x = F - F0, w = 0.02 * F0;
-  const double act = 0.5 * (x + std::sqrt(x * x + w * w) - w) / F0;  // smooth max(x, 0)
+  const double act = 0.5 * (x + std::sqrt(x * x + w * w) - w) / F0;           // smooth max(x, 0)
+  const double missing = std::max(p_.baseline[at.layer] - y[elastin_], 0.0);  // E₀ − E, ≥ 0
   dydt[elastin_] += p_.turnover_per_s * p_.baseline[at.layer] * F / F0 +
-                    p_.deposition_per_activation * act -
+                    p_.deposition_per_activation * act +
+                    p_.refill_per_activation_per_s * act * missing -
                     (p_.turnover_per_s + p_.elastase_per_immune_per_s * y[immune_]) * y[elastin_];
 }
 
@@ -43,10 +46,14 @@ bool Elastin::add_jacobian(const VoxelContext& at, const double* y, int n, doubl
   if (F0 <= 0.0) return true;
   const double F = y[fibroblasts_];
   const double x = F - F0, w = 0.02 * F0;
+  const double act = 0.5 * (x + std::sqrt(x * x + w * w) - w) / F0;
   const double dact = 0.5 * (1.0 + x / std::sqrt(x * x + w * w)) / F0;
-  J[elastin_ * n + fibroblasts_] +=
-      p_.turnover_per_s * p_.baseline[at.layer] / F0 + p_.deposition_per_activation * dact;
+  const double missing = std::max(p_.baseline[at.layer] - y[elastin_], 0.0);
+  const double k = p_.refill_per_activation_per_s;
+  J[elastin_ * n + fibroblasts_] += p_.turnover_per_s * p_.baseline[at.layer] / F0 +
+                                    p_.deposition_per_activation * dact + k * dact * missing;
   J[elastin_ * n + elastin_] -= p_.turnover_per_s + p_.elastase_per_immune_per_s * y[immune_];
+  if (missing > 0.0) J[elastin_ * n + elastin_] -= k * act;
   J[elastin_ * n + immune_] -= p_.elastase_per_immune_per_s * y[elastin_];
   return true;
 }

@@ -4,10 +4,12 @@
 ///
 /// Fields (units): elastin mg/cm³; fibroblasts relative (F₀ per layer); immune relative.
 ///
-/// Equation (per second), in layers with F₀ > 0:
-///   d E/dt = δ_E E₀ F/F₀ + q_E max(F − F₀, 0)/F₀ − (δ_E + k_E · immune) E
-/// Exactly stationary at rest. A needle destroys elastin in proportion to its coverage
-/// (skin_model).
+/// Equation (per second), in layers with F₀ > 0, with A = max(F − F₀, 0)/F₀ (activated excess):
+///   d E/dt = δ_E E₀ F/F₀ + q_E A + k_Er A max(E₀ − E, 0) − (δ_E + k_E · immune) E
+/// Exactly stationary at rest (A = 0). A needle destroys elastin in proportion to its coverage
+/// (skin_model); the refill term k_Er lets activated fibroblasts rebuild the elastic network
+/// that the needles destroyed, as the collagen process refills the channel's collagen (without
+/// it a 2D pen section lost 69 % of its papillary elastin over 5 sessions, docs/validation.md).
 ///
 /// Defaults and sources:
 ///  - E₀ = 4 mg/cm³ in the dermis (elastin ≈ 2–4 % of dermal dry weight against ~75 % collagen,
@@ -18,6 +20,13 @@
 ///  - q_E = 1e-8 mg/cm³/s, k_E = 2e-7 /s per unit immune: modelling choices so that total elastin
 ///    stays within a few % of baseline after treatment, between El-Domyati et al. 2015 (total
 ///    elastin down) and the Aesthet Surg J 2021 study (elastin protein unchanged) (sources.md §10).
+///  - k_Er = 5e-8 /s per unit activation: refill half-time ln 2/(k_Er A) ≈ 57 days at the
+///    activation of a freshly needled channel (A ≈ 2.8, F near F_max = 4), ≈ 160 days at A = 1.
+///    Calibrated (†, modelling choice) between El-Domyati et al. 2015, J Clin Aesthet Dermatol
+///    (total elastin still down 1 and 3 months from the start of 6 fortnightly sessions, with
+///    new tropoelastin measured) and Aust et al. 2008, Plast Reconstr Surg 121:1421 ("considerable
+///    increase in collagen and elastin deposition" at 6 months); SCIENCE.md §5: the refill is
+///    incomplete at 1–3 months and complete by ~6 months.
 #pragma once
 
 #include <string>
@@ -34,6 +43,7 @@ struct ElastinParams {
   double turnover_per_s = 0.6931471805599453 / (74 * 365.25 * 86400.0);
   double deposition_per_activation = 1e-8;  ///< q_E, mg/cm³/s
   double elastase_per_immune_per_s = 2e-7;
+  double refill_per_activation_per_s = 5e-8;  ///< k_Er, /s per unit activation (see above)
 };
 
 void validate(const ElastinParams& params);
