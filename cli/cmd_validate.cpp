@@ -165,7 +165,7 @@ CommandAction add_validate(CLI::App& app) {
   cmd->add_option("-o,--output", o->out_dir, "Directory for validation.md and validation.json");
   cmd->add_option("--case", o->cases,
                   "Run only this case (repeatable): haemostasis, inflammation_closure_barrier, "
-                  "occlusion, lotfi_five_sessions, remodelling_year");
+                  "occlusion, lotfi_five_sessions, remodelling_year, scar_five_sessions");
   cmd->add_option("--threads", o->threads, "OpenMP threads (default: all cores)")
       ->check(CLI::Range(0, 1024));
   cmd->footer(std::string(kExitCodesHelp) +

@@ -21,7 +21,10 @@
 /// Defaults and sources (sources.md §6; all † unverified in the primary tables):
 ///  - r_F = 0.83 /day (Koppenol & Vermolen 2017; Egberts et al. 2021).
 ///  - δ_F = 0.02 /day (t½ 35 day; (myo)fibroblast apoptosis, same sources). This slow return is
-///    what keeps neocollagenesis going for months (SCIENCE.md §5).
+///    what keeps neocollagenesis going for months (SCIENCE.md §5). With r_F/δ_F ≈ 40 a residual
+///    growth factor above ~0.1 ng/mL (from a local matrix deficit) keeps F near F_max: after five
+///    monthly sessions F is still ~3× resting 8 weeks after the last and ~1.1× at 12 months
+///    (docs/validation.md, "Calibration look"; not yet validated against a source).
 ///  - a_g = 2 ng/mL, F_max = 4, s_gF = 5e-4 ng/mL/s: modelling choices calibrated to a fibroblast
 ///    peak 1–2 weeks after a session (SCIENCE.md §4, proliferation day 2 to week 3).
 ///  - F₀: 1 in the papillary and reticular dermis, 0.3 in the hypodermis († assumption), 0 in the

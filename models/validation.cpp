@@ -184,6 +184,57 @@ std::vector<ValidationCheck> remodelling_year() {
   };
 }
 
+// Total scar matrix ∫ S dV (µm³; in 2D per µm of y).
+double scar_volume(const Simulation& sim) {
+  const Grid& g = sim.grid();
+  const ConstFieldView s = sim.fields().view("scar");
+  double sum = 0.0;
+  for (std::size_t c = 0; c < g.num_cells(); ++c)
+    sum += s[c] * g.cell_volume_um3(c / g.plane_size());
+  return sum;
+}
+
+// An atrophic acne scar's fibrotic base (80 % scar matrix, scar.hpp) from just below the cheek's
+// 46 µm epidermis to 250 µm, across the whole half cell, treated with Lotfi 2013's protocol (the
+// lotfi_five_sessions case: 1.5 mm roller channels, 5 sessions a month apart). Measured: the
+// scar matrix removed (needles + remodelling), relative to the untreated scar, just before the
+// fifth session and 8 weeks after it.
+std::vector<ValidationCheck> scar_five_sessions() {
+  SkinModelConfig c = half_cell(500.0, 30.0);
+  c.sessions_s.clear();
+  for (double d : {0.0, 30.0, 60.0, 90.0, 120.0}) c.sessions_s.push_back(d * kDay);
+  c.end_time_s = 176 * kDay;
+  c.scar.enabled = true;
+  c.scar.depth_top_um = 50.0;
+  c.scar.depth_bottom_um = 250.0;
+  c.scar.density = 0.8;
+  auto sim = build_skin_model(c);
+  const double s0 = scar_volume(*sim);
+  sim->run_until(119 * kDay);
+  const double before_last = 1.0 - scar_volume(*sim) / s0;
+  sim->run_until(176 * kDay);
+  const double after = 1.0 - scar_volume(*sim) / s0;
+  return {
+      {"scar_reduction_8wk_after_5_sessions",
+       "scar matrix removed 8 weeks after 5 monthly sessions (fraction of the untreated scar)", "%",
+       100 * after, 20.0, 70.0,
+       "clinical acne-scar improvement after 3-5 sessions, 31-46 %: Dogra et al. 2014 J Cosmet "
+       "Dermatol 13:180 (~31 % Goodman-Baron score, 5 monthly sessions †); Alam et al. 2014 JAMA "
+       "Dermatol 150:844 (41 % perceived improvement at 6 months, 3 sessions); 'Microneedling "
+       "therapy for atrophic acne scar: effectiveness and safety in Vietnamese patients' (31 "
+       "patients, Goodman-Baron grade 3.29 -> 1.77, -46 %, 2 months after the last session; "
+       "journal not confirmed †). Window: 31-46 % widened x1.5 either way (20-70 %), as a score "
+       "is not a volume fraction and the 2D slit overstates the needles' share (docs/model.md, "
+       "Scar)"},
+      {"scar_still_improving_after_last_session",
+       "scar matrix removed, 8 weeks after the fifth session minus just before it", "%",
+       100 * (after - before_last), 0.5, kInf,
+       "improvement continues after the last session: Goodman-Baron grade 2.23 at the final "
+       "treatment -> 1.77 two months later (Vietnamese cohort above); Alam 2014: score "
+       "difference 2.4 at 3 months -> 3.4 at 6 months"},
+  };
+}
+
 }  // namespace
 
 const std::vector<ValidationCase>& validation_cases() {
@@ -197,6 +248,9 @@ const std::vector<ValidationCase>& validation_cases() {
        lotfi_five_sessions},
       {"remodelling_year", "collagen III first, still rising at 6 months, remodelled at 12",
        remodelling_year},
+      {"scar_five_sessions",
+       "an atrophic acne scar's base shrinks after five monthly sessions and keeps shrinking",
+       scar_five_sessions},
   };
   return cases;
 }

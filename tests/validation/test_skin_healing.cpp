@@ -37,9 +37,12 @@ TEST(Validation, PapillaryCollagenAfterFiveMonthlySessions) {
 TEST(Validation, CollagenThreeFirstStillRisingAtSixMonthsRemodelledAtTwelve) {
   expect_case_passes("remodelling_year");
 }
+TEST(Validation, AcneScarShrinksAfterFiveMonthlySessionsAndKeepsShrinking) {
+  expect_case_passes("scar_five_sessions");
+}
 
 TEST(Validation, EveryCaseHasATestAndUnknownCasesAreRefused) {
-  EXPECT_EQ(validation_cases().size(), 5u) << "a new case needs its TEST above";
+  EXPECT_EQ(validation_cases().size(), 6u) << "a new case needs its TEST above";
   EXPECT_THROW(validation_case("haemostatis"), InputError);
   const ValidationCheck inside{"x", "q", "", 1.0, 0.0, 2.0, "s"};
   const ValidationCheck outside{"x", "q", "", 3.0, 0.0, 2.0, "s"};
