@@ -300,6 +300,9 @@ struct Transport::Impl {
           const double chi = taxis_sensitivity(t, 0.5 * (s[p] + s[q]));
           v += chi * (s[q] - s[p]) / dist;
         }
+        // Cells move by taxis only where they are motile: a face with D = 0 on either side
+        // (for fibroblasts, the epidermis) carries no taxis flux.
+        if (D_of(p) <= 0.0 || D_of(q) <= 0.0) v = 0.0;
         const double vplus = std::max(v, 0.0), vminus = std::max(-v, 0.0);
         // Row m-1 (left cell): diffusion to the right neighbour, upwind taxis out/in.
         const std::size_t ip = static_cast<std::size_t>(m - 1) * W + l;

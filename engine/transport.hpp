@@ -113,7 +113,8 @@ class Transport {
   const Diffusivity& diffusivity(int field) const;
   const Boundary& surface_boundary(int field) const;
   const Boundary& bottom_boundary(int field) const;
-  /// Add a taxis term; the cell field must be registered with set_diffusion.
+  /// Add a taxis term; the cell field must be registered with set_diffusion. Taxis acts only
+  /// across faces where the cell field's D > 0 on both sides (cells are not motile where D = 0).
   void add_taxis(const TaxisTerm& term);
 
   /// Advance every transported field by dt_s seconds.
