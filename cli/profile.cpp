@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/parallel.hpp"
 #include "engine/simulation.hpp"
@@ -51,6 +53,21 @@ void print_profile(std::ostream& out, const Simulation& sim) {
                                   : 0.0,
                 integrated > 0.0 ? static_cast<double>(s.reaction_substeps) / integrated : 0.0);
   out << line;
+  // Which fields' error set the step size (most often first).
+  std::vector<std::pair<long, std::string>> limits;
+  for (std::size_t f = 0; f < s.limited_by_field.size(); ++f)
+    if (s.limited_by_field[f] > 0)
+      limits.emplace_back(s.limited_by_field[f], sim.fields().info(static_cast<int>(f)).name);
+  if (s.clip_limited > 0) limits.emplace_back(s.clip_limited, "(positivity clipping)");
+  std::sort(limits.begin(), limits.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  if (!limits.empty()) {
+    std::string text = "  step size set by the error of:";
+    for (std::size_t i = 0; i < limits.size() && i < 4; ++i)
+      text += (i ? ", " : " ") + limits[i].second + " " + std::to_string(limits[i].first);
+    out << text << " (accepted steps)\n";
+  }
 }
 
 }  // namespace skinheal::cli

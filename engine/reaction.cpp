@@ -57,11 +57,11 @@ void sum_jacobian(const std::vector<std::shared_ptr<const ReactionTerm>>& terms,
 }
 
 // LU factorisation with partial pivoting in place (A row-major n × n; multipliers below the
-// diagonal, U on and above; piv[k] the row swapped with k). N > 0 fixes n at compile time so the
-// loops unroll; a zero multiplier skips its row update, so a sparse Jacobian (most couplings
-// absent) costs a fraction of n³/3. Replaces Eigen::PartialPivLU at n = 13
-// (perf, roller scenario, 2026-11-23: the LU's share of samples fell from 43 % to under 40 % of a
-// run that took a third fewer samples). Returns false if A is singular.
+// diagonal, U above it and 1/U_kk on it; piv[k] the row swapped with k). N > 0 fixes n at compile
+// time so the loops unroll; a zero multiplier skips its row update, so a sparse Jacobian (most
+// couplings absent) costs a fraction of n³/3. Replaces Eigen::PartialPivLU at n = 13 (perf, roller
+// scenario, 2026-11-23: the LU's share of samples fell from 43 % to under 40 % of a run that took a
+// third fewer samples). Returns false if A is singular.
 template <int N>
 bool lu_factor(double* A, int* piv, int n_runtime) {
   const int n = N > 0 ? N : n_runtime;
@@ -80,6 +80,7 @@ bool lu_factor(double* A, int* piv, int n_runtime) {
     if (p != k)
       for (int j = 0; j < n; ++j) std::swap(A[k * n + j], A[p * n + j]);
     const double inv = 1.0 / A[k * n + k];
+    A[k * n + k] = inv;  // lu_solve multiplies by the reciprocal pivot
     for (int i = k + 1; i < n; ++i) {
       double& m = A[i * n + k];
       if (m == 0.0) continue;
@@ -99,13 +100,14 @@ void lu_solve(const double* A, const int* piv, double* b, int n_runtime) {
     if (piv[k] != k) std::swap(b[k], b[piv[k]]);
   for (int k = 0; k < n; ++k) {
     const double bk = b[k];
-    if (bk == 0.0) continue;
     for (int i = k + 1; i < n; ++i) b[i] -= A[i * n + k] * bk;
   }
-  for (int i = n - 1; i >= 0; --i) {
-    double v = b[i];
-    for (int j = i + 1; j < n; ++j) v -= A[i * n + j] * b[j];
-    b[i] = v / A[i * n + i];
+  // Back substitution by columns: the row updates of one column are independent (no serial
+  // dot-product chain), the diagonal holds 1/pivot, and a zero unknown skips its column.
+  for (int j = n - 1; j >= 0; --j) {
+    const double xj = b[j] * A[j * n + j];
+    b[j] = xj;
+    for (int i = 0; i < j; ++i) b[i] -= A[i * n + j] * xj;
   }
 }
 

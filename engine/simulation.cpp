@@ -215,9 +215,10 @@ void Simulation::extrapolate(const std::vector<double>& coarse) {
 }
 
 double Simulation::error_norm(const std::vector<double>& coarse, const std::vector<double>& fine,
-                              const std::vector<double>& start) const {
+                              const std::vector<double>& start, int& worst_field) const {
   const std::size_t N = fields_.num_cells();
   double err = 0.0;
+  worst_field = -1;
   for (int f = 0; f < fields_.num_fields(); ++f) {
     const double atol = fields_.info(f).abs_tolerance;
     const double rtol = control_.rtol;
@@ -231,7 +232,10 @@ double Simulation::error_norm(const std::vector<double>& coarse, const std::vect
       }
       return m;
     });
-    err = std::max(err, e);
+    if (e > err) {
+      err = e;
+      worst_field = f;
+    }
   }
   return err;  // ≈ local error of the fine (two half steps) solution
 }
@@ -314,9 +318,14 @@ StepInfo Simulation::step(double t_limit_s) {
       break;
     }
     double err = 0.0;
+    int worst_field = -1;
     {
       const StageTimer timer(stage_times_.error_control_s);
-      err = std::max(error_norm(coarse_, state, start_), clip_error_);
+      err = error_norm(coarse_, state, start_, worst_field);
+      if (clip_error_ > err) {
+        err = clip_error_;
+        worst_field = -2;  // the positivity clipping
+      }
     }
     const double factor = err > 0.0 ? 0.9 / std::sqrt(err) : control_.max_growth;
     if (err <= 1.0) {
@@ -325,6 +334,12 @@ StepInfo Simulation::step(double t_limit_s) {
       const double next = lands ? proposed * std::min(1.0, std::max(factor, 0.2))
                                 : h * std::clamp(factor, 0.2, control_.max_growth);
       dt_s_ = std::clamp(next, control_.dt_min_s, control_.dt_max_s);
+      if (!lands && factor < control_.max_growth && dt_s_ < control_.dt_max_s) {
+        auto& by_field = stage_times_.limited_by_field;
+        by_field.resize(static_cast<std::size_t>(fields_.num_fields()), 0);
+        if (worst_field >= 0) ++by_field[static_cast<std::size_t>(worst_field)];
+        if (worst_field == -2) ++stage_times_.clip_limited;
+      }
       break;
     }
     ++info.rejected;

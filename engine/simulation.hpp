@@ -92,6 +92,11 @@ struct StageTimes {
   std::size_t voxel_steps = 0;  ///< voxels × split steps (work of the transport sweeps)
   std::size_t reaction_substeps = 0;  ///< ROS2 sub-steps over all voxels and split steps
   std::size_t reaction_skipped = 0;   ///< voxel integrations skipped as quiescent
+  /// Per field (FieldSet order): accepted steps whose next size was set by that field's error
+  /// (not by the growth cap, dt_max or a landing time). The clipping error counts as its own
+  /// entry, `clip_limited`. Tells which process holds the step size down.
+  std::vector<long> limited_by_field;
+  long clip_limited = 0;
 };
 
 /// \brief Owns the grid, fields, transport and reactions of one run, and steps them.
@@ -146,8 +151,9 @@ class Simulation {
   void ensure_started();
   void split_step(FieldSet& f, double t_s, double h, TransportStats& ts);
   void linearly_implicit_step(FieldSet& f, double t_s, double h);
+  /// The step-doubling error norm; `worst_field` receives the field that attains it.
   double error_norm(const std::vector<double>& coarse, const std::vector<double>& fine,
-                    const std::vector<double>& start) const;
+                    const std::vector<double>& start, int& worst_field) const;
   void extrapolate(const std::vector<double>& coarse);
   void check_finite(double t_s, double h) const;
   double next_landing_time(double t_s) const;

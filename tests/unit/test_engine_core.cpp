@@ -265,6 +265,27 @@ TEST(Simulation, FixedStepsLandOnEventsAndReactionsDecay) {
   EXPECT_NEAR(sim.fields().view(u)[1], 0.0, 1e-12);
 }
 
+// The profile's "step size set by" counts: a field that changes (a diffusing pulse) sets the
+// adaptive step; a field that never changes never does.
+TEST(Simulation, CountsTheFieldThatLimitsTheStep) {
+  Simulation sim(Grid::make_2d(20, 5.0, Grid::uniform_faces(10, 5.0)));
+  const int still = sim.fields().add({"still", "1", false, true, 1e-6});
+  const int pulse = sim.fields().add({"pulse", "1", true, true, 1e-6});
+  sim.transport().set_diffusion(pulse, Diffusivity::uniform(10.0));
+  sim.fields().view(still)[0] = 1.0;
+  sim.fields().view(pulse)[sim.grid().index(10, 0, 5)] = 1.0;
+  sim.control().adaptive = true;
+  sim.control().rtol = 1e-3;
+  sim.control().dt_initial_s = 0.01;
+  sim.control().dt_max_s = 1e6;
+  sim.run_until(50.0);
+  const StageTimes& st = sim.stage_times();
+  ASSERT_EQ(st.limited_by_field.size(), 2u);
+  EXPECT_EQ(st.limited_by_field[still], 0);
+  EXPECT_GT(st.limited_by_field[pulse], 0);
+  EXPECT_LE(st.limited_by_field[pulse] + st.clip_limited, st.steps);
+}
+
 TEST(Strings, NearestSuggestion) {
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3);
   EXPECT_EQ(suggest_nearest("needle_lenght", {"needle_length", "density"}),
