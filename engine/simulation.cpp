@@ -54,6 +54,11 @@ void Simulation::add_observer(std::shared_ptr<Observer> observer) {
   if (started_) observers_.back()->on_start(*this);
 }
 
+void Simulation::add_pre_step(std::function<void(Simulation&)> hook) {
+  SKINHEAL_REQUIRE(static_cast<bool>(hook), "simulation: empty pre-step hook");
+  pre_step_.push_back(std::move(hook));
+}
+
 void Simulation::restore_clock(double t_s, double next_dt_s, long accepted, long rejected) {
   t_s_ = t_s;
   dt_s_ = next_dt_s;
@@ -291,6 +296,7 @@ StepInfo Simulation::step(double t_limit_s) {
                    "step control: need 0 < dt_min <= dt_max");
   const double target = std::min(t_limit_s, next_landing_time(t_s_));
   SKINHEAL_REQUIRE(target > t_s_, "simulation: nothing to do (already at the requested time)");
+  for (auto& hook : pre_step_) hook(*this);
 
   const double proposed = control_.adaptive
                               ? std::clamp(dt_s_, control_.dt_min_s, control_.dt_max_s)

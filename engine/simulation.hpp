@@ -117,6 +117,11 @@ class Simulation {
 
   void add_event(Event event);
   void add_observer(std::shared_ptr<Observer> observer);
+  /// A hook run at the start of every step(), at the current state and before the step is
+  /// attempted (once per step, not per rejected attempt), in the order added: for coefficients
+  /// that follow the state, such as a diffusivity that depends on how open the channels are.
+  /// Observers only read; a pre-step hook may change transport coefficients (not fields).
+  void add_pre_step(std::function<void(Simulation&)> hook);
   const std::vector<Event>& events() const { return events_; }
 
   double time_s() const { return t_s_; }
@@ -166,6 +171,7 @@ class Simulation {
   StepControl control_;
   std::vector<Event> events_;
   std::vector<std::shared_ptr<Observer>> observers_;
+  std::vector<std::function<void(Simulation&)>> pre_step_;
   std::vector<double> landing_times_;
   std::vector<char> event_done_;
   double t_s_ = 0.0;

@@ -19,34 +19,19 @@ constexpr double kDay = 86400.0;
 /// Lateral patch of the 2D section: the grid width by 10 mm, the section plane in its middle.
 constexpr double kPatchDepthY_um = 10000.0;
 
-/// Updates the topical diffusivity from the channel openness (the pre-step hook workaround: see
-/// skin_model.hpp). Holds a non-const pointer to the Simulation that owns it.
-class TopicalDiffusivityUpdater final : public Observer {
- public:
-  TopicalDiffusivityUpdater(Simulation* sim, std::vector<double> tissue_D_per_layer,
-                            double channel_D)
-      : sim_(sim), tissue_D_(std::move(tissue_D_per_layer)), channel_D_(channel_D) {}
-  void on_start(const Simulation&) override { update(); }
-  void on_step(const Simulation&, const StepInfo&) override { update(); }
-  void on_event(const Simulation&, const std::string&, bool after) override {
-    if (after) update();
-  }
-
- private:
-  void update() {
-    const int f = sim_->fields().index("topical");
-    Diffusivity& D = sim_->transport().diffusivity(f);
-    const std::vector<double> open = channel_openness(*sim_);
-    std::vector<double>& values = D.values();
-    const Grid& g = sim_->grid();
-    for (std::size_t c = 0; c < values.size(); ++c)
-      values[c] =
-          channel_mixed_diffusivity_um2_per_s(tissue_D_[g.layer_of(c)], channel_D_, open[c]);
-  }
-  Simulation* sim_;
-  std::vector<double> tissue_D_;
-  double channel_D_;
-};
+/// Sets the topical diffusivity from the channel openness (a pre-step hook: each step sees the
+/// openness at its start).
+void update_topical_diffusivity(Simulation& sim, const std::vector<double>& tissue_D_per_layer,
+                                double channel_D) {
+  const int f = sim.fields().index("topical");
+  Diffusivity& D = sim.transport().diffusivity(f);
+  const std::vector<double> open = channel_openness(sim);
+  std::vector<double>& values = D.values();
+  const Grid& g = sim.grid();
+  for (std::size_t c = 0; c < values.size(); ++c)
+    values[c] =
+        channel_mixed_diffusivity_um2_per_s(tissue_D_per_layer[g.layer_of(c)], channel_D, open[c]);
+}
 
 void stamp_session(Simulation& sim, const SkinModelConfig& config, int session) {
   const Grid& g = sim.grid();
@@ -410,8 +395,8 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
                                                         Boundary::no_flux());
                         }});
     }
-    sim->add_observer(std::make_shared<TopicalDiffusivityUpdater>(
-        sim.get(), tissue_D, p.topical.channel_diffusivity_um2_per_s));
+    sim->add_pre_step([tissue_D, channel_D = p.topical.channel_diffusivity_um2_per_s](
+                          Simulation& sm) { update_topical_diffusivity(sm, tissue_D, channel_D); });
   }
   return sim;
 }

@@ -33,11 +33,9 @@
 /// With coverage c per voxel: damage = max(damage, c); barrier (stratum corneum), keratinocytes,
 /// fibroblasts, vessels, collagen_I, collagen_III, elastin and scar are multiplied by 1 − c.
 ///
-/// Engine hook wanted (not added; engine/ is not ours): Simulation::add_pre_step_hook(
-/// std::function<void(Simulation&)>). Workaround: an Observer holding a non-const pointer to the
-/// Simulation it is registered with updates the topical diffusivity in on_start, on_step and
-/// after each event (the next step sees the new D). Also wanted: TaxisTerm gated where D = 0 (the
-/// fibroblasts' chemotaxis can carry a few cells into the epidermis).
+/// The topical diffusivity follows the channel openness: a pre-step hook
+/// (Simulation::add_pre_step) sets it from the state at the start of every step. Fibroblast
+/// chemotaxis stops at faces where their D = 0 (the epidermis; Transport::add_taxis).
 ///
 /// r–z unit cell. With grid.geometry = axisymmetric the grid is Grid::make_rz: one puncture on
 /// the axis, rings out to a no-flux outer radius R that gives each puncture its share of skin,

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
@@ -284,6 +286,26 @@ TEST(Simulation, CountsTheFieldThatLimitsTheStep) {
   EXPECT_EQ(st.limited_by_field[still], 0);
   EXPECT_GT(st.limited_by_field[pulse], 0);
   EXPECT_LE(st.limited_by_field[pulse] + st.clip_limited, st.steps);
+}
+
+// Pre-step hooks run once per step, at the state the step starts from, after the events of
+// the previous step, and what they set is what the step uses.
+TEST(Simulation, PreStepHookRunsOncePerStepAtTheStartState) {
+  Simulation sim(Grid::make_2d(2, 1.0, Grid::uniform_faces(2, 1.0)));
+  const int u = sim.fields().add({"u", "1", false, true, 1e-12});
+  sim.reactions().add(std::make_shared<Decay>());
+  sim.add_event({25.0, "kick", [&](Simulation& s) { s.fields().view(u)[0] += 1.0; }});
+  std::vector<std::pair<double, double>> seen;  // (time, u[0]) at each call
+  sim.add_pre_step([&](Simulation& s) { seen.emplace_back(s.time_s(), s.fields().view(u)[0]); });
+  sim.control().adaptive = false;
+  sim.control().dt_initial_s = 10.0;
+  sim.run_until(40.0);
+  ASSERT_EQ(seen.size(), static_cast<std::size_t>(sim.stage_times().steps));
+  ASSERT_EQ(seen.size(), 5u);  // 0→10→20→25 (event)→35→40
+  EXPECT_EQ(seen[0].first, 0.0);
+  EXPECT_EQ(seen[3].first, 25.0);
+  EXPECT_NEAR(seen[3].second, 1.0, 1e-12);  // sees the kick applied at the end of the last step
+  EXPECT_THROW(sim.add_pre_step({}), InputError);
 }
 
 TEST(Strings, NearestSuggestion) {
