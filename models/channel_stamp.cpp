@@ -75,6 +75,27 @@ void add_break(const ChannelShape& channel, double radius, double za, double zb,
   if (z > za && z < zb) breaks.push_back(z);
 }
 
+/// The part of depth row k the channel reaches: [za, zb] within the row (of height dz), and the
+/// channel's radius at its top and bottom.
+struct ChannelRow {
+  int k;
+  double za, zb, dz, r_top, r_bottom;
+};
+
+/// Call fn(ChannelRow) for every depth row the channel reaches, from the surface down.
+template <class Fn>
+void for_each_channel_row(const Grid& grid, const ChannelShape& channel, Fn&& fn) {
+  const std::vector<double>& faces = grid.z_faces_um();
+  for (int k = 0; k < grid.nz(); ++k) {
+    const double za = std::max(0.0, faces[k]);
+    const double zb = std::min(channel.depth_um, faces[k + 1]);
+    if (za >= channel.depth_um) break;
+    if (za >= zb) continue;
+    fn(ChannelRow{k, za, zb, faces[k + 1] - faces[k], channel.radius_at_um(za),
+                  channel.radius_at_um(zb)});
+  }
+}
+
 /// r–z grids: the channel's axis is the grid's axis; ring i of row k gets
 ///   coverage = ∫ ½ (min(r(z), r_{i+1})² − r_i²)₊ dz / (r_c dr dz),  r_c = (i + ½) dr,
 /// the fraction of the ring's volume inside the channel (the integrand is piecewise quadratic in z
@@ -87,17 +108,10 @@ void stamp_channel_axisymmetric(const Grid& grid, const ChannelShape& channel, d
                        std::to_string(x0_um) + " µm, y0 = " + std::to_string(y0_um) + " µm");
   const double radius = 0.5 * channel.surface_diameter_um;
   const double dr = grid.dx_um();
-  const std::vector<double>& faces = grid.z_faces_um();
   const int i_hi = std::min(grid.nx() - 1, static_cast<int>(std::floor(radius / dr)));
   std::vector<double> breaks;
-  for (int k = 0; k < grid.nz(); ++k) {
-    const double za = std::max(0.0, faces[k]);
-    const double zb = std::min(channel.depth_um, faces[k + 1]);
-    if (za >= channel.depth_um) break;
-    if (za >= zb) continue;
-    const double dz = faces[k + 1] - faces[k];
-    const double r_top = channel.radius_at_um(za);
-    const double r_bottom = channel.radius_at_um(zb);
+  for_each_channel_row(grid, channel, [&](const ChannelRow& row) {
+    const auto [k, za, zb, dz, r_top, r_bottom] = row;
     for (int i = 0; i <= i_hi; ++i) {
       const double r_in = i * dr, r_out = r_in + dr;
       if (r_in >= r_top) break;
@@ -123,7 +137,7 @@ void stamp_channel_axisymmetric(const Grid& grid, const ChannelShape& channel, d
       double& value = coverage[grid.index(i, 0, k)];
       value = std::max(value, fraction);
     }
-  }
+  });
 }
 
 }  // namespace
@@ -171,7 +185,6 @@ void stamp_channel(const Grid& grid, const ChannelShape& channel, double x0_um, 
   }
   const bool is3d = grid.dim() == 3;
   const double dx = grid.dx_um();
-  const std::vector<double>& faces = grid.z_faces_um();
   const double offset2d = is3d ? 0.0 : y0_um;  // 2D: distance of the axis from the plane
   if (!is3d && std::abs(offset2d) >= radius) return;
 
@@ -183,14 +196,8 @@ void stamp_channel(const Grid& grid, const ChannelShape& channel, double x0_um, 
   if (i_lo > i_hi || j_lo > j_hi) return;
 
   std::vector<double> breaks;
-  for (int k = 0; k < grid.nz(); ++k) {
-    const double za = std::max(0.0, faces[k]);
-    const double zb = std::min(channel.depth_um, faces[k + 1]);
-    if (za >= channel.depth_um) break;
-    if (za >= zb) continue;
-    const double dz = faces[k + 1] - faces[k];
-    const double r_top = channel.radius_at_um(za);
-    const double r_bottom = channel.radius_at_um(zb);
+  for_each_channel_row(grid, channel, [&](const ChannelRow& row) {
+    const auto [k, za, zb, dz, r_top, r_bottom] = row;
     for (int j = j_lo; j <= j_hi; ++j) {
       for (int i = i_lo; i <= i_hi; ++i) {
         // Cell rectangle relative to the axis.
@@ -252,7 +259,7 @@ void stamp_channel(const Grid& grid, const ChannelShape& channel, double x0_um, 
         value = std::max(value, fraction);
       }
     }
-  }
+  });
 }
 
 }  // namespace skinheal
