@@ -6,10 +6,12 @@
 #   skinheal_die CODE MSG...       one error line "skinheal: error: MSG" and exit CODE
 #   skinheal_ensure_packages       install the missing packages of scripts/packages.txt
 #   skinheal_configure DIR ARGS... cmake -S . -B DIR ARGS..., log in DIR/configure.log
-#   skinheal_build DIR             cmake --build DIR -j$(nproc), log in DIR/build.log
+#   skinheal_build DIR             cmake --build DIR -j$SKINHEAL_JOBS (default nproc), log in DIR/build.log
 #   skinheal_prepare               all three for the Release build in build/
 #
-# Environment: SKINHEAL_VERBOSE=1 streams the CMake and compiler output instead of logging it.
+# Environment: SKINHEAL_VERBOSE=1 streams the CMake and compiler output instead of logging it;
+#   SKINHEAL_JOBS=N compiler processes for skinheal_build (default: all cores), e.g. 1 on a
+#   machine shared with other work.
 
 SKINHEAL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$SKINHEAL_ROOT" || exit 2
@@ -108,7 +110,8 @@ skinheal_configure() {
 # skinheal_build DIR
 skinheal_build() {
   local dir=$1 jobs
-  jobs=$(nproc)
+  jobs=${SKINHEAL_JOBS:-$(nproc)}
+  [[ $jobs =~ ^[1-9][0-9]*$ ]] || skinheal_die 2 "SKINHEAL_JOBS must be a positive integer, got '$jobs'"
   skinheal_say "building ($dir/, $jobs jobs, log in $dir/build.log)"
   skinheal_logged "$dir/build.log" cmake --build "$dir" -j"$jobs" ||
     skinheal_die 1 "build failed in $dir/ (see $dir/build.log)"

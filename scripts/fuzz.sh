@@ -50,7 +50,7 @@ skinheal_say "fuzzing the scenario parser for $seconds s with $workers worker(s)
 pids=()
 for w in $(seq 1 "$workers"); do
   "$dir/bin/fuzz_scenario" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=16384 -dict=fuzz/scenario.dict -artifact_prefix="$dir/findings/" \
+    -max_len=8192 -dict=fuzz/scenario.dict -artifact_prefix="$dir/findings/" \
     -print_final_stats=1 -seed="$w" "$@" "$corpus_dir" scenarios tests/bad_inputs fuzz/seeds > "$dir/fuzz.$w.log" 2>&1 &
   pids+=($!)
 done

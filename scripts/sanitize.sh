@@ -4,6 +4,8 @@
 #   -DSKINHEAL_SANITIZE=ON (benchmarks off), builds it, and runs `ctest -L 'unit|verification'`.
 #   Any sanitizer report fails the test that caused it (UBSan is made fatal).
 # Usage: bash scripts/sanitize.sh [extra ctest options...]   (e.g. -R units)
+# Environment: SKINHEAL_JOBS=N compiler processes (default: all cores), e.g.
+#   SKINHEAL_JOBS=1 nice -n 10 bash scripts/sanitize.sh   on a machine shared with other work.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
