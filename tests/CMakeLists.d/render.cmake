@@ -34,3 +34,12 @@ add_test(NAME render.paraview_xdmf
                  ${SKINHEAL_RENDER_WORK}/channel_2d.h5 ${SKINHEAL_RENDER_WORK}/channel_3d.h5)
 set_tests_properties(render.paraview_xdmf PROPERTIES LABELS unit FIXTURES_REQUIRED render_results
                                                      SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# Under -DSKINHEAL_SANITIZE=ON: the OpenGL driver that VTK loads with dlopen (Mesa through GLX
+# on Xvfb) leaks a few hundred bytes at exit and is unloaded before LeakSanitizer reports, so
+# its frames show only as "<unknown module>" and no suppression can name them. Leak checking is
+# off for the modes that open a render window; ASan's memory-error checks and UBSan still run.
+if(SKINHEAL_SANITIZE)
+  set_tests_properties(render.images2d render.channel render.images3d render.gif
+                       PROPERTIES ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1")
+endif()
