@@ -259,6 +259,14 @@ LinearisedSolver pick_solver(int n, std::integer_sequence<int, Ns...>) {
   return chosen;
 }
 
+// The number of fields, checked against the per-voxel integrator's fixed capacity.
+int reacting_field_count(const FieldSet& fields) {
+  const int n = fields.num_fields();
+  SKINHEAL_REQUIRE(n <= kMaxReactingFields,
+                   "reactions: at most " + std::to_string(kMaxReactingFields) + " fields");
+  return n;
+}
+
 VoxelContext context_of(const Grid& grid, std::size_t c, double t_s) {
   VoxelContext at;
   at.cell = c;
@@ -287,9 +295,7 @@ VoxelIntegrator pick_integrator(int n, std::integer_sequence<int, Ns...>) {
 ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) const {
   ReactionStats stats;
   if (terms_.empty() || dt_s <= 0.0) return stats;
-  const int n = fields.num_fields();
-  SKINHEAL_REQUIRE(n <= kMaxReactingFields,
-                   "reactions: at most " + std::to_string(kMaxReactingFields) + " fields");
+  const int n = reacting_field_count(fields);
   const Grid& grid = fields.grid();
   const std::size_t N = fields.num_cells();
   double* store = fields.storage().data();
@@ -341,9 +347,7 @@ void Reactions::add_rates(const FieldSet& fields, double t_s, double scale,
   SKINHEAL_REQUIRE(out.size() == fields.storage().size(),
                    "reactions: rate output must have one value per field and voxel");
   if (terms_.empty()) return;
-  const int n = fields.num_fields();
-  SKINHEAL_REQUIRE(n <= kMaxReactingFields,
-                   "reactions: at most " + std::to_string(kMaxReactingFields) + " fields");
+  const int n = reacting_field_count(fields);
   const Grid& grid = fields.grid();
   const std::size_t N = fields.num_cells();
   const double* store = fields.storage().data();
@@ -366,9 +370,7 @@ void Reactions::solve_linearised(const FieldSet& fields, double t_s, double h,
   SKINHEAL_REQUIRE(increments.size() == fields.storage().size(),
                    "reactions: increments must have one value per field and voxel");
   if (terms_.empty() || h <= 0.0) return;
-  const int n = fields.num_fields();
-  SKINHEAL_REQUIRE(n <= kMaxReactingFields,
-                   "reactions: at most " + std::to_string(kMaxReactingFields) + " fields");
+  const int n = reacting_field_count(fields);
   const Grid& grid = fields.grid();
   const std::size_t N = fields.num_cells();
   const double* store = fields.storage().data();
