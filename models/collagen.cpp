@@ -4,21 +4,9 @@
 #include <cmath>
 
 #include "engine/error.hpp"
+#include "models/smooth_ramp.hpp"
 
 namespace skinheal::models {
-
-namespace {
-/// Smooth ramp max(x, 0) of width w: ½(x + √(x² + w²) − w); 0 at x = 0, → −w/2 for x ≪ −w.
-/// Keeps the per-voxel right-hand side smooth, so the step-doubling error estimate is not fooled by
-/// kinks where a voxel sits at its baseline.
-double ramp(double x, double w) {
-  return 0.5 * (x + std::sqrt(x * x + w * w) - w);
-}
-/// d ramp / dx.
-double ramp_slope(double x, double w) {
-  return 0.5 * (1.0 + x / std::sqrt(x * x + w * w));
-}
-}  // namespace
 
 void validate(const CollagenParams& p) {
   SKINHEAL_REQUIRE(p.turnover_per_s >= 0.0 && p.collagen_III_per_growth_factor >= 0.0 &&
@@ -60,13 +48,13 @@ void Collagen::add_rhs(const VoxelContext& at, const double* y, double* dydt) co
   const double normal = scar_ >= 0 ? 1.0 - y[scar_] : 1.0;
   const double c10 = normal * b1, c30 = normal * b3;
   const double phi = y[fibroblasts_] / F0;
-  const double act = ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
+  const double act = smooth_ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
   const double g = y[gf_];
   const double s = g / (p_.growth_factor_half_saturation + g);
-  const double conv = p_.conversion_III_to_I_per_s * ramp(c3 - c30, wc);
+  const double conv = p_.conversion_III_to_I_per_s * smooth_ramp(c3 - c30, wc);
   const double loss = p_.turnover_per_s + p_.mmp_per_immune_per_s * y[immune_];
   const double total = c1 + c3;
-  const double excess = ramp(total - c10 - c30, wc);
+  const double excess = smooth_ramp(total - c10 - c30, wc);
   const double remodel = total > 0.0 ? p_.remodelling_per_s * excess / total : 0.0;
   dydt[collagen_III_] += p_.turnover_per_s * c30 * phi + p_.collagen_III_per_activation * act +
                          p_.collagen_III_per_growth_factor * s * phi - conv - (loss + remodel) * c3;
@@ -83,14 +71,15 @@ bool Collagen::add_jacobian(const VoxelContext& at, const double* y, int n, doub
   const double normal = scar_ >= 0 ? 1.0 - y[scar_] : 1.0;
   const double c10 = normal * b1, c30 = normal * b3;
   const double phi = y[fibroblasts_] / F0;
-  const double dact = ramp_slope(y[fibroblasts_] - F0, 0.02 * F0) / F0;  // d A / d F
+  const double dact = smooth_ramp_slope(y[fibroblasts_] - F0, 0.02 * F0) / F0;  // d A / d F
   const double g = y[gf_], a = p_.growth_factor_half_saturation;
   const double s = g / (a + g), ds = a / ((a + g) * (a + g));
-  const double dconv = p_.conversion_III_to_I_per_s * ramp_slope(c3 - c30, wc);  // d conv / d C_III
+  const double dconv =
+      p_.conversion_III_to_I_per_s * smooth_ramp_slope(c3 - c30, wc);  // d conv / d C_III
   const double loss = p_.turnover_per_s + p_.mmp_per_immune_per_s * y[immune_];
   const double total = c1 + c3;
-  const double excess = ramp(total - c10 - c30, wc);
-  const double excess_slope = ramp_slope(total - c10 - c30, wc);
+  const double excess = smooth_ramp(total - c10 - c30, wc);
+  const double excess_slope = smooth_ramp_slope(total - c10 - c30, wc);
   double remodel = 0.0, dremodel = 0.0;  // k_rem E / total and its derivative in C_I (= in C_III)
   double dremodel_dscar = 0.0;
   if (total > 0.0) {

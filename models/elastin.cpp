@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/error.hpp"
+#include "models/smooth_ramp.hpp"
 
 namespace skinheal::models {
 
@@ -33,7 +34,7 @@ void Elastin::add_rhs(const VoxelContext& at, const double* y, double* dydt) con
   if (F0 <= 0.0) return;
   const double F = y[fibroblasts_];
   const double x = F - F0, w = 0.02 * F0;
-  const double act = 0.5 * (x + std::sqrt(x * x + w * w) - w) / F0;           // smooth max(x, 0)
+  const double act = smooth_ramp(x, w) / F0;                                  // smooth max(x, 0)
   const double missing = std::max(p_.baseline[at.layer] - y[elastin_], 0.0);  // E₀ − E, ≥ 0
   dydt[elastin_] += p_.turnover_per_s * p_.baseline[at.layer] * F / F0 +
                     p_.deposition_per_activation * act +
@@ -46,8 +47,8 @@ bool Elastin::add_jacobian(const VoxelContext& at, const double* y, int n, doubl
   if (F0 <= 0.0) return true;
   const double F = y[fibroblasts_];
   const double x = F - F0, w = 0.02 * F0;
-  const double act = 0.5 * (x + std::sqrt(x * x + w * w) - w) / F0;
-  const double dact = 0.5 * (1.0 + x / std::sqrt(x * x + w * w)) / F0;
+  const double act = smooth_ramp(x, w) / F0;
+  const double dact = smooth_ramp_slope(x, w) / F0;
   const double missing = std::max(p_.baseline[at.layer] - y[elastin_], 0.0);
   const double k = p_.refill_per_activation_per_s;
   J[elastin_ * n + fibroblasts_] += p_.turnover_per_s * p_.baseline[at.layer] / F0 +

@@ -4,17 +4,11 @@
 #include <cmath>
 
 #include "engine/error.hpp"
+#include "models/smooth_ramp.hpp"
 
 namespace skinheal::models {
 
 namespace {
-/// Smooth ramp max(x, 0) of width w, as in collagen.cpp.
-double ramp(double x, double w) {
-  return 0.5 * (x + std::sqrt(x * x + w * w) - w);
-}
-double ramp_slope(double x, double w) {
-  return 0.5 * (1.0 + x / std::sqrt(x * x + w * w));
-}
 /// Length of [a0, a1) ∩ [b0, b1).
 double overlap(double a0, double a1, double b0, double b1) {
   return std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
@@ -64,7 +58,7 @@ void Scar::add_rhs(const VoxelContext& at, const double* y, double* dydt) const 
   const double F0 = p_.fibroblast_baseline[at.layer];
   const double S = y[scar_];
   if (F0 <= 0.0 || S <= 0.0) return;
-  const double act = ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
+  const double act = smooth_ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
   const double remodel = p_.degradation_per_immune_per_s * std::max(y[immune_], 0.0) +
                          p_.degradation_per_activation_per_s * std::max(act, 0.0);
   dydt[scar_] -= (p_.turnover_per_s + remodel) * S;
@@ -76,8 +70,8 @@ bool Scar::add_jacobian(const VoxelContext& at, const double* y, int n, double* 
   const double F0 = p_.fibroblast_baseline[at.layer];
   const double S = y[scar_];
   if (F0 <= 0.0 || S <= 0.0) return true;
-  const double act = ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
-  const double dact = act > 0.0 ? ramp_slope(y[fibroblasts_] - F0, 0.02 * F0) / F0 : 0.0;
+  const double act = smooth_ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
+  const double dact = act > 0.0 ? smooth_ramp_slope(y[fibroblasts_] - F0, 0.02 * F0) / F0 : 0.0;
   const double dimm = y[immune_] > 0.0 ? p_.degradation_per_immune_per_s : 0.0;
   const double remodel = p_.degradation_per_immune_per_s * std::max(y[immune_], 0.0) +
                          p_.degradation_per_activation_per_s * std::max(act, 0.0);
