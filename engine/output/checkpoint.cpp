@@ -186,6 +186,7 @@ struct CheckpointData {
   std::string scenario_text;
   std::vector<std::array<std::string, 3>> parameters;
   int dim = 2;
+  std::string geometry = "xz";  ///< geometry_name(): "xz", "xyz" or "rz"
   long long nx = 1, ny = 1, nz = 1;
   std::vector<double> z_faces_um;
   std::vector<std::string> field_names;
@@ -197,11 +198,20 @@ struct CheckpointData {
   Hdf5WriterProgress writer;
 };
 
+/// The geometry of a checkpoint written before /grid had a `geometry` attribute: only
+/// Cartesian grids existed then, so "xz" in 2D and "xyz" in 3D (geometry_name by dimension).
+std::string legacy_geometry(int dim) {
+  return geometry_name(Geometry::cartesian, dim);
+}
+
 /// Checksum of the state (not the scenario, which has its own hash).
 std::uint64_t state_checksum(const CheckpointData& d) {
   Fnv1a h;
   h.value<std::uint64_t>(d.scenario_hash);
   h.value<long long>(d.dim);
+  // Hashed only when not the legacy default, so checkpoints written before the attribute
+  // existed keep their checksum.
+  if (d.geometry != legacy_geometry(d.dim)) h.text(d.geometry);
   h.value(d.nx);
   h.value(d.ny);
   h.value(d.nz);
@@ -251,6 +261,7 @@ CheckpointData capture(const Simulation& sim, const CheckpointIdentity& identity
   d.parameters = identity.parameters;
   const Grid& g = sim.grid();
   d.dim = g.dim();
+  d.geometry = geometry_name(g.geometry(), g.dim());
   d.nx = g.nx();
   d.ny = g.ny();
   d.nz = g.nz();
@@ -330,6 +341,7 @@ void write_file(const std::string& fn, const CheckpointData& d) {
   {
     Id grid = create_group(root, "grid", fn);
     write_int_attribute(grid.get(), "dimension", d.dim, fn);
+    write_string_attribute(grid.get(), "geometry", d.geometry, fn);
     write_int_attribute(grid.get(), "nx", d.nx, fn);
     write_int_attribute(grid.get(), "ny", d.ny, fn);
     write_int_attribute(grid.get(), "nz", d.nz, fn);
@@ -428,11 +440,19 @@ CheckpointData read_file(const std::string& fn, hid_t root, std::uint64_t& store
   {
     Id grid = open_group(root, "grid", fn);
     d.dim = static_cast<int>(int_attr(grid.get(), "dimension", fn, "/grid"));
+    // Checkpoints written before the attribute existed hold Cartesian grids (legacy_geometry).
+    const bool has_geometry =
+        check(H5Aexists(grid.get(), "geometry"), fn, "query attribute", "/grid geometry") > 0;
+    d.geometry = has_geometry ? read_string_attribute(grid.get(), "geometry", fn, "/grid")
+                              : legacy_geometry(d.dim);
     d.nx = int_attr(grid.get(), "nx", fn, "/grid");
     d.ny = int_attr(grid.get(), "ny", fn, "/grid");
     d.nz = int_attr(grid.get(), "nz", fn, "/grid");
     d.z_faces_um = read_all<double>(grid.get(), "z_faces_um", H5T_NATIVE_DOUBLE, fn);
-    if ((d.dim != 2 && d.dim != 3) || d.nx < 1 || d.ny < 1 || d.nz < 1)
+    const bool known_geometry =
+        d.geometry == legacy_geometry(d.dim) ||
+        (d.dim == 2 && d.geometry == geometry_name(Geometry::axisymmetric, 2));
+    if ((d.dim != 2 && d.dim != 3) || !known_geometry || d.nx < 1 || d.ny < 1 || d.nz < 1)
       throw InputError(fn + ": corrupt checkpoint (bad grid description)");
   }
   d.field_names = read_strings(root, "field_order", fn);
@@ -515,16 +535,38 @@ std::string first_difference(const CheckpointData& d, const CheckpointIdentity& 
   return "the scenario differs";
 }
 
+/// "an rz grid of 36 × 49 cells (r × z)": a grid's geometry and shape, for messages.
+std::string describe_grid(const std::string& geometry, int dim, long long nx, long long ny,
+                          long long nz) {
+  const std::string n = std::to_string(nx) + " × " +
+                        (dim == 3 ? std::to_string(ny) + " × " : std::string()) +
+                        std::to_string(nz) + " cells";
+  const std::string axes = geometry == "rz" ? "r × z" : dim == 3 ? "x × y × z" : "x × z";
+  return "an " + geometry + " grid of " + n + " (" + axes + ")";  // "an" for rz, xz and xyz
+}
+
 /// Everything that must hold before `d` may be restored into `sim`.
 void require_matches(const std::string& fn, const CheckpointData& d, const Simulation& sim,
                      const CheckpointIdentity& identity) {
-  if (d.scenario_hash != scenario_hash(identity))
-    throw InputError(fn + ": written for a different scenario (" + first_difference(d, identity) +
-                     "); resume with the same scenario file and --set values");
+  const bool same_scenario = d.scenario_hash == scenario_hash(identity);
+  const std::string scenario_difference =
+      same_scenario ? std::string() : first_difference(d, identity);
+  // The grid first: a different geometry or shape is named as such (with the first parameter
+  // that differs, when the scenario differs too).
   const Grid& g = sim.grid();
-  if (d.dim != g.dim() || d.nx != g.nx() || d.ny != g.ny() || d.nz != g.nz() ||
-      d.z_faces_um != g.z_faces_um())
-    throw InputError(fn + ": written for a different grid");
+  const std::string geometry = geometry_name(g.geometry(), g.dim());
+  if (d.geometry != geometry || d.dim != g.dim() || d.nx != g.nx() || d.ny != g.ny() ||
+      d.nz != g.nz() || d.z_faces_um != g.z_faces_um()) {
+    const std::string had = describe_grid(d.geometry, d.dim, d.nx, d.ny, d.nz);
+    const std::string has = describe_grid(geometry, g.dim(), g.nx(), g.ny(), g.nz());
+    throw InputError(fn + ": written for a different grid: the checkpoint has " + had +
+                     ", the scenario has " +
+                     (had == has ? std::string("one of that shape with other depth faces") : has) +
+                     (same_scenario ? std::string() : "; " + scenario_difference));
+  }
+  if (!same_scenario)
+    throw InputError(fn + ": written for a different scenario (" + scenario_difference +
+                     "); resume with the same scenario file and --set values");
   if (d.field_names != sim.fields().names())
     throw InputError(fn + ": written for different fields");
   const auto& transport = sim.transport();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --resume refuses, with one line naming the file and exit 2, and without touching anything:
 # another scenario, a corrupt / truncated / foreign / empty checkpoint, no checkpoint, a
-# damaged partial file. Afterwards the genuine resume still ends bitwise equal.
+# checkpoint of another grid geometry (r–z), a damaged partial file. Afterwards the genuine
+# resume still ends bitwise equal.
 source "$(dirname "$0")/common.sh"
 
 [ "$(run ref)" = 0 ] || fail "reference run failed: $(cat "$WORK/ref.err")"
@@ -67,6 +68,15 @@ refuse "text file" "a.h5.checkpoint: not a skinheal checkpoint"
 refuse "empty file" "a.h5.checkpoint: not a skinheal checkpoint"
 rm "$CK"
 refuse "no checkpoint" "a.h5.checkpoint: no checkpoint to resume from"
+
+# The checkpoint of an axisymmetric r–z run (unit_cell_rz) where the x–z run's belongs: the
+# message names both grids (and the first parameter that differs).
+"$SKINHEAL" run "$SRC/scenarios/unit_cell_rz.toml" -o "$WORK/rz.h5" -q --set 'time.end="1 d"' \
+  --set 'treatment.sessions=["0 d"]' --interrupt-after-steps 3 >"$WORK/rz.out" 2>"$WORK/rz.err"
+rc=$?
+[ "$rc" = 130 ] || fail "r–z run to checkpoint: exit $rc: $(cat "$WORK/rz.err")"
+cp "$WORK/rz.h5.checkpoint" "$CK"
+refuse "r-z checkpoint" "a.h5.checkpoint: written for a different grid: the checkpoint has an rz grid of [0-9]* × [0-9]* cells (r × z), the scenario has an xz grid of [0-9]* × [0-9]* cells (x × z); "
 
 cp "$WORK/good.checkpoint" "$CK"
 cp "$PART" "$WORK/good.partial"

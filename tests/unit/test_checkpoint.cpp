@@ -2,6 +2,7 @@
 // events are not applied twice; changed transport coefficients come back; corrupt, truncated,
 // foreign and mismatched checkpoints are refused with one line naming the file.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <cmath>
 #include <cstdio>
@@ -32,9 +33,10 @@ class Decay final : public ReactionTerm {
 
 /// A small run with non-idempotent events: "pulse" adds 1 to a block (applied twice it would
 /// show), "open" makes the surface permeable and raises a per-voxel diffusivity (state outside
-/// the fields that a checkpoint must carry).
-std::unique_ptr<Simulation> make_sim() {
-  auto sim = std::make_unique<Simulation>(Grid::make_2d(12, 5.0, Grid::uniform_faces(10, 4.0)));
+/// the fields that a checkpoint must carry). On an x–z grid unless another is given.
+std::unique_ptr<Simulation> make_sim(Grid grid = Grid::make_2d(12, 5.0,
+                                                               Grid::uniform_faces(10, 4.0))) {
+  auto sim = std::make_unique<Simulation>(std::move(grid));
   FieldSet& f = sim->fields();
   const int u = f.add({"u", "1", true, true, 1e-6, "tracer"});
   const int w = f.add({"w", "1", true, true, 1e-6, "product"});
@@ -149,9 +151,10 @@ void expect_refused(const std::string& path, const CheckpointIdentity& id,
   EXPECT_EQ(sim->time_s(), 0.0);
 }
 
-std::string write_good(const std::string& name) {
+std::string write_good(const std::string& name,
+                       Grid grid = Grid::make_2d(12, 5.0, Grid::uniform_faces(10, 4.0))) {
   const std::string path = temp_path(name);
-  auto sim = make_sim();
+  auto sim = make_sim(std::move(grid));
   for (int s = 0; s < 5; ++s) sim->step(kEnd);
   write_checkpoint(path, *sim, kIdentity, {});
   return path;
@@ -173,7 +176,15 @@ TEST(Checkpoint, RefusesAnotherGridOrEventList) {
   auto other = std::make_unique<Simulation>(Grid::make_2d(13, 5.0, Grid::uniform_faces(10, 4.0)));
   other->fields().add({"u", "1", true, true, 1e-6, ""});
   other->fields().add({"w", "1", true, true, 1e-6, ""});
-  EXPECT_THROW(restore_checkpoint(path, *other, kIdentity), InputError);
+  try {
+    restore_checkpoint(path, *other, kIdentity);
+    ADD_FAILURE() << "accepted a different grid";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path +
+                  ": written for a different grid: the checkpoint has an xz grid of 12 × 10 "
+                  "cells (x × z), the scenario has an xz grid of 13 × 10 cells (x × z)");
+  }
   auto more_events = make_sim();
   more_events->add_event({300.0, "extra", [](Simulation&) {}});
   try {
@@ -182,6 +193,91 @@ TEST(Checkpoint, RefusesAnotherGridOrEventList) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("different list of events"), std::string::npos);
   }
+  fs::remove(path);
+}
+
+Grid rz_grid() {
+  return Grid::make_rz(12, 5.0, Grid::uniform_faces(10, 4.0));
+}
+
+/// restore_checkpoint into `sim` must throw InputError with exactly `message` and leave `sim`
+/// untouched.
+void expect_refused_exactly(const std::string& path, Simulation& sim, const std::string& message) {
+  const std::vector<double> before = sim.fields().storage();
+  try {
+    restore_checkpoint(path, sim, kIdentity);
+    ADD_FAILURE() << "accepted " << path;
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), message);
+  }
+  EXPECT_TRUE(bitwise_equal(sim.fields().storage(), before));
+  EXPECT_EQ(sim.time_s(), 0.0);
+}
+
+TEST(Checkpoint, RecordsTheGeometryAndRefusesAnother) {
+  // x–z and r–z grids of the same shape and faces: only the geometry tells them apart.
+  const std::string xz = write_good("xz.h5.checkpoint");
+  const std::string rz = write_good("rz.h5.checkpoint", rz_grid());
+  auto rz_sim = make_sim(rz_grid());
+  expect_refused_exactly(xz, *rz_sim,
+                         xz + ": written for a different grid: the checkpoint has an xz grid of "
+                              "12 × 10 cells (x × z), the scenario has an rz grid of 12 × 10 "
+                              "cells (r × z)");
+  auto xz_sim = make_sim();
+  expect_refused_exactly(rz, *xz_sim,
+                         rz + ": written for a different grid: the checkpoint has an rz grid of "
+                              "12 × 10 cells (r × z), the scenario has an xz grid of 12 × 10 "
+                              "cells (x × z)");
+  // The same geometry resumes.
+  EXPECT_EQ(restore_checkpoint(rz, *rz_sim, kIdentity).accepted_steps, 5);
+  EXPECT_EQ(restore_checkpoint(xz, *xz_sim, kIdentity).accepted_steps, 5);
+  fs::remove(xz);
+  fs::remove(rz);
+}
+
+/// Rewrite the 512-byte checkpoint header (magic, version, size, FNV-1a 64 of the bytes after
+/// it) after editing the HDF5 part, as docs/output-format.md describes it.
+void rewrite_header(const std::string& path) {
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::uint64_t h = 14695981039346656037ull;
+  for (std::size_t i = 512; i < bytes.size(); ++i)
+    h = (h ^ static_cast<unsigned char>(bytes[i])) * 1099511628211ull;
+  char sum[24];
+  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(h));
+  std::string header = "skinheal checkpoint\nformat_version 1\nbytes " +
+                       std::to_string(bytes.size()) + "\nfnv1a64 " + sum + "\n";
+  header.resize(512, '\0');
+  bytes.replace(0, 512, header);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+TEST(Checkpoint, CheckpointWithoutGeometryIsCartesian) {
+  // Checkpoints written before /grid had a geometry attribute: read as "xz" in 2D.
+  const std::string path = write_good("legacy.h5.checkpoint");
+  {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hid_t grid = H5Gopen2(file, "grid", H5P_DEFAULT);
+    ASSERT_GE(grid, 0);
+    ASSERT_GT(H5Aexists(grid, "geometry"), 0);
+    EXPECT_GE(H5Adelete(grid, "geometry"), 0);
+    H5Gclose(grid);
+    H5Fclose(file);
+  }
+  rewrite_header(path);
+  auto rz_sim = make_sim(rz_grid());
+  expect_refused_exactly(path, *rz_sim,
+                         path +
+                             ": written for a different grid: the checkpoint has an xz grid "
+                             "of 12 × 10 cells (x × z), the scenario has an rz grid of 12 × "
+                             "10 cells (r × z)");
+  auto xz_sim = make_sim();
+  EXPECT_EQ(restore_checkpoint(path, *xz_sim, kIdentity).accepted_steps, 5);
   fs::remove(path);
 }
 
