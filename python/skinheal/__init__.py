@@ -8,13 +8,14 @@
     sim.field("collagen_I")                    # zero-copy NumPy view, (z, x)
     sim.observables()                          # per-layer pandas DataFrame
     ds = skinheal.open("run.h5")               # xarray.Dataset
+    skinheal.layer_means(ds, "collagen_I")     # volume-weighted per-layer means (time, layer)
     table = skinheal.sweep(sc, vary={"device.needle_length_mm": [0.5, 1.0]}, out_dir="sw")
 
 Times are seconds unless given as text with units ("14 d"); lengths are µm.
 """
 from . import _core
 from ._core import NumericalError
-from .results import open  # noqa: A004 — skinheal.open mirrors xarray.open_dataset
+from .results import layer_means, open  # noqa: A004 — skinheal.open mirrors xarray.open_dataset
 from .scenario import Scenario, scenarios_dir
 from .simulation import Simulation, format_duration, parse_time_s
 from .sweep import sweep
@@ -22,7 +23,7 @@ from . import plot
 
 __version__ = _core.__version__
 
-__all__ = ["Scenario", "Simulation", "open", "sweep", "plot", "scenarios_dir", "parse_time_s",
+__all__ = ["Scenario", "Simulation", "open", "layer_means", "sweep", "plot", "scenarios_dir", "parse_time_s",
            "format_duration", "NumericalError", "set_num_threads", "num_threads"]
 
 

@@ -22,7 +22,8 @@ def _axes(ax):
 
 def cross_section(source: Any, field: str, time: int | float | str = -1, ax=None, y_index: int | None = None,
                   log: bool = False, cmap: str = "viridis", layers: bool = True):
-    """An x–z picture of `field`, surface at the top, with layer boundaries.
+    """An x–z (or, on an axisymmetric grid, r–z) picture of `field`, surface at the top, with
+    layer boundaries. On an r–z grid the horizontal axis is the radius r from the puncture axis.
 
     source: a Dataset from :func:`skinheal.open` (pick the snapshot by index ``time=-1`` or by
       time text/seconds: the nearest snapshot, the "after" one where an event has two) or a :class:`skinheal.Simulation` (its current state).
@@ -37,6 +38,7 @@ def cross_section(source: Any, field: str, time: int | float | str = -1, ax=None
     if isinstance(source, Simulation):
         values = np.array(source.field(field))
         x = source.x_um
+        geometry = source.geometry
         z_faces = source.z_faces_um
         bounds = source.layer_bounds_um[1:-1]
         t = source.time
@@ -50,7 +52,8 @@ def cross_section(source: Any, field: str, time: int | float | str = -1, ax=None
         da = da.isel(time=time)
         t = float(da["time"])
         values = np.asarray(da.values, dtype=float)
-        x = source["x"].values
+        geometry = source.attrs.get("geometry", "xyz" if values.ndim == 3 else "xz")
+        x = source["r" if geometry == "rz" else "x"].values
         z_faces = source["z_faces_um"].values
         bounds = source["layer_top_um"].values[1:]
         units = da.attrs.get("units", "")
@@ -67,7 +70,7 @@ def cross_section(source: Any, field: str, time: int | float | str = -1, ax=None
         for b in bounds:
             ax.axhline(b, color="w", lw=0.6, ls="--", alpha=0.7)
     ax.set_ylim(z_faces[-1], z_faces[0])  # depth grows downwards: surface on top
-    ax.set_xlabel("x (µm)")
+    ax.set_xlabel("r (µm)" if geometry == "rz" else "x (µm)")
     ax.set_ylabel("depth (µm)")
     ax.set_title(f"{field} at t = {format_duration(t)}")
     ax.figure.colorbar(mesh, ax=ax, label=f"{field} ({units})" if units else field)

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-__all__ = ["open"]
+__all__ = ["open", "layer_means"]
 
 
 def _strings(ds) -> list[str]:
@@ -21,20 +21,56 @@ def _parameter_text(value: str) -> str:
     return v
 
 
+def _geometry(grid, dim: int) -> str:
+    """The /grid ``geometry`` attribute: "xz", "xyz" or "rz". Files written before the attribute
+    existed are Cartesian, so by their dimension: "xz" in 2D, "xyz" in 3D."""
+    value = grid.attrs.get("geometry")
+    if value is None:
+        return "xyz" if dim == 3 else "xz"
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _cell_volume(geometry: str, lateral: np.ndarray, dx: float, dz: np.ndarray, ny: int):
+    """Cell volumes as (values, attrs), in the layout of a field (z, x), (z, y, x) or (z, r).
+
+    r–z: the ring 2π r dr dz (r the cell centre: exact for a ring); x–z: dx·dz, the volume per µm
+    of y; 3D: dx·dy·dz. The same volumes weight the layer means of ``/summary``."""
+    if geometry == "rz":
+        area = 2.0 * np.pi * lateral * dx
+        attrs = {"units": "um^3", "long_name": "ring volume 2π r dr dz"}
+    elif geometry == "xz":
+        area = np.full(lateral.shape, dx)
+        attrs = {"units": "um^3/um", "long_name": "cell volume per µm of y (dx·dz)"}
+    else:
+        area = np.full(lateral.shape, dx * dx)
+        attrs = {"units": "um^3", "long_name": "cell volume dx·dy·dz"}
+    volume = dz[:, None] * area[None, :]
+    if ny > 0:
+        volume = np.repeat(volume[:, None, :], ny, axis=1)
+    return volume, attrs
+
+
 def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noqa: A001, F821
     """Open a result file written by ``skinheal run`` or :meth:`Simulation.run` as a Dataset.
 
     Data variables:
-      - every field, dims ``(time, z, x)`` or ``(time, z, y, x)`` (float32 snapshots, in the
-        field's ``units`` attribute);
+      - every field, dims ``(time, z, x)``, ``(time, z, y, x)`` or, on an axisymmetric grid,
+        ``(time, z, r)`` (float32 snapshots, in the field's ``units`` attribute);
       - ``summary_<field>``, dims ``(step, layer)``: per-layer volume-weighted means at every
         accepted step (float64), with coordinate ``step_time`` (s) and ``step_dt`` (s);
-      - ``layer_id`` (z, x[, y]) as a coordinate: the layer index of each cell.
+      - ``layer_id`` (z, x[, y] or z, r) as a coordinate: the layer index of each cell;
+      - ``cell_volume_um3`` (same dims) as a coordinate: the volume of each cell, the weight of
+        the layer means (r–z: ring volume 2π r dr dz in µm³; x–z: dx·dz, µm³ per µm of y; 3D:
+        dx·dy·dz). :func:`layer_means` uses it.
     Coordinates: ``time`` (s; ``snapshot_label`` beside it), ``x``, ``y``, ``z`` cell centres in
-    µm (``z`` is depth below the surface), ``layer`` (names), ``layer_top_um``.
-    Attributes: ``format_version``, ``scenario`` (the scenario text), ``parameters`` as
-    ``parameter:<key>`` = the value as text (``"1.5 mm"``) and ``parameter_source:<key>`` =
-    ``"file"`` or ``"default"``, provenance as ``provenance:<name>``.
+    µm (``z`` is depth below the surface), with faces ``x_faces_um`` etc., ``layer`` (names),
+    ``layer_top_um``. On an r–z grid the lateral coordinate is the radius ``r`` (µm from the
+    axis; faces ``r_faces_um``) instead of ``x``.
+    Attributes: ``geometry`` (``"xz"``, ``"xyz"`` or ``"rz"``; files written before the
+    attribute existed are read as ``"xz"``/``"xyz"`` by their dimension), ``format_version``,
+    ``scenario`` (the scenario text), ``parameters`` as ``parameter:<key>`` = the value as text
+    (``"1.5 mm"``) and ``parameter_source:<key>`` = ``"file"`` or ``"default"``, provenance as
+    ``provenance:<name>``.
 
     The data are read into memory (``load=True``, the default; files are small in 2D). With
     ``load=False`` field snapshots stay lazy (h5py datasets; the file stays open until the
@@ -50,17 +86,28 @@ def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noq
                              f"{f.attrs.get('format')!r}, expected 'skinheal result')")
         g = f["grid"]
         dim = int(g.attrs["dimension"])
-        spatial = ("z", "y", "x") if dim == 3 else ("z", "x")
+        geometry = _geometry(g, dim)
+        # r–z: the x index is the radius (cell i spans [i dr, (i+1) dr] from the axis).
+        lateral = "r" if geometry == "rz" else "x"
+        spatial = ("z", "y", "x") if dim == 3 else ("z", lateral)
+        lateral_long_name = ("radius from the puncture axis (cell centre)" if lateral == "r"
+                             else "lateral position (cell centre)")
+        x = g["x_um"][:]
+        z_faces = g["z_faces_um"][:]
+        dx = float(g["dx_um"][()]) if "dx_um" in g else float(g["x_faces_um"][1] - g["x_faces_um"][0])
+        volume, volume_attrs = _cell_volume(geometry, x, dx, np.diff(z_faces),
+                                            g["y_um"].shape[0] if dim == 3 else 0)
         coords: dict = {
             "time": ("time", f["time"][:], {"units": "s", "long_name": "simulation time"}),
             "snapshot_label": ("time", _strings(f["snapshot_label"]) if f["time"].shape[0] else []),
-            "x": ("x", g["x_um"][:], {"units": "um", "long_name": "lateral position (cell centre)"}),
+            lateral: (lateral, x, {"units": "um", "long_name": lateral_long_name}),
             "z": ("z", g["z_um"][:], {"units": "um", "long_name": "depth below the surface (cell centre)"}),
             "layer": ("layer", _strings(g["layer_names"])),
             "layer_top_um": ("layer", g["layer_bounds_um"][:-1], {"units": "um"}),
             "layer_id": (spatial, g["layer_id"][()], {"long_name": "index into layer"}),
-            "x_faces_um": ("x_face", g["x_faces_um"][:], {"units": "um"}),
-            "z_faces_um": ("z_face", g["z_faces_um"][:], {"units": "um"}),
+            "cell_volume_um3": (spatial, volume, volume_attrs),
+            f"{lateral}_faces_um": (f"{lateral}_face", g["x_faces_um"][:], {"units": "um"}),
+            "z_faces_um": ("z_face", z_faces, {"units": "um"}),
         }
         if dim == 3:
             coords["y"] = ("y", g["y_um"][:], {"units": "um", "long_name": "lateral position (cell centre)"})
@@ -79,7 +126,8 @@ def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noq
                     continue
                 attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in d.attrs.items()}
                 data_vars[f"summary_{name}"] = (("step", "layer"), d[()], attrs)
-        attrs: dict = {"format_version": int(f.attrs.get("format_version", 0)), "source": os.fspath(path)}
+        attrs: dict = {"geometry": geometry, "format_version": int(f.attrs.get("format_version", 0)),
+                       "source": os.fspath(path)}
         if "scenario" in f:
             attrs["scenario"] = f["scenario"].asstr()[()]
         if "parameters" in f:
@@ -103,3 +151,35 @@ def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noq
     else:
         ds.set_close(f.close)
     return ds
+
+
+def layer_means(ds: "xarray.Dataset", field: str) -> "xarray.DataArray":  # noqa: F821
+    """Volume-weighted mean of `field` over each layer at every snapshot, dims ``(time, layer)``.
+
+    The weights are ``ds["cell_volume_um3"]`` (ring volumes on an r–z grid, so the means are
+    per-area outcomes), the same weighting as the ``summary_<field>`` means the engine writes at
+    every step; this computes them from the (float32) snapshots, e.g. for a field region or a
+    derived quantity added to the Dataset.
+    """
+    import xarray as xr
+
+    if field not in ds.data_vars or "time" not in ds[field].dims:
+        fields = sorted(v for v in ds.data_vars if "time" in ds[v].dims)
+        raise ValueError(f"layer_means: no field '{field}'; valid fields: {', '.join(fields)}")
+    da = ds[field]
+    spatial = [d for d in da.dims if d != "time"]
+    weights = ds["cell_volume_um3"].transpose(*spatial).values
+    layer_id = ds["layer_id"].transpose(*spatial).values
+    values = np.asarray(da.transpose("time", *spatial).values, dtype=np.float64)
+    n_layers = ds.sizes["layer"]
+    means = np.full((values.shape[0], n_layers), np.nan)
+    for layer in range(n_layers):
+        mask = layer_id == layer
+        volume = weights[mask].sum()
+        if volume > 0:
+            means[:, layer] = (values[:, mask] * weights[mask]).sum(axis=1) / volume
+    return xr.DataArray(means, dims=("time", "layer"),
+                        coords={"time": ds["time"], "layer": ds["layer"]},
+                        attrs={"units": da.attrs.get("units", ""),
+                               "long_name": f"volume-weighted layer mean of {field}"},
+                        name=f"layer_mean_{field}")

@@ -150,8 +150,13 @@ class Simulation:
         return tuple(self._core.shape)
 
     @property
+    def geometry(self) -> str:
+        """The grid's geometry: "xz", "xyz" or "rz" (axisymmetric: :attr:`x_um` are radii)."""
+        return self._core.geometry
+
+    @property
     def x_um(self) -> np.ndarray:
-        """Cell centres along x in µm."""
+        """Cell centres along x in µm (on an r–z grid: ring radii from the axis)."""
         return np.asarray(self._core.x_um)
 
     @property

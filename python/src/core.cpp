@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "engine/grid.hpp"
 #include "engine/input/units.hpp"
 #include "engine/output/hdf5_writer.hpp"
 #include "engine/parallel.hpp"
@@ -315,6 +316,11 @@ PYBIND11_MODULE(_core, m) {
       .def("attach_output", &PySimulation::attach_output, py::arg("path"), py::arg("t_end_s"),
            py::arg("overwrite") = false)
       .def_property_readonly("dim", [](const PySimulation& s) { return s.sim().grid().dim(); })
+      .def_property_readonly("geometry",
+                             [](const PySimulation& s) {
+                               const Grid& g = s.sim().grid();
+                               return geometry_name(g.geometry(), g.dim());
+                             })
       .def_property_readonly("shape",
                              [](const PySimulation& s) {
                                const Grid& g = s.sim().grid();

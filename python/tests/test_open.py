@@ -117,3 +117,61 @@ def test_run_again_appends_to_the_same_file(tmp_path, generic_scenario):
     assert ds.attrs["provenance:status"] == "complete"
     with pytest.raises(ValueError, match="already writes"):
         sim.run(until="3 h", output=tmp_path / "other.h5")
+
+
+@pytest.fixture(scope="module")
+def rz_file(tmp_path_factory):
+    """unit_cell_rz for one day after one session (~2 s): an axisymmetric r–z result file."""
+    sc = skinheal.Scenario.preset("unit_cell_rz")
+    sc.update({"time.end": "1 d", "treatment.sessions": ["0 d"]})
+    out = tmp_path_factory.mktemp("rz") / "rz.h5"
+    skinheal.Simulation(sc, threads=1).run(output=out)
+    return out
+
+
+def test_open_rz_file_names_the_radius_and_weights_by_rings(rz_file):
+    ds = skinheal.open(rz_file)
+    assert ds.attrs["geometry"] == "rz"
+    assert ds["collagen_I"].dims == ("time", "z", "r") and "x" not in ds.coords
+    assert ds["r"].attrs["units"] == "um" and "radius" in ds["r"].attrs["long_name"]
+    with h5py.File(rz_file, "r") as f:
+        r, r_faces, dz = f["grid/x_um"][()], f["grid/x_faces_um"][()], np.diff(f["grid/z_faces_um"][()])
+        np.testing.assert_array_equal(ds["r"].values, r)
+        np.testing.assert_array_equal(ds["r_faces_um"].values, r_faces)
+    # Ring volumes: π (r_out² − r_in²) dz, and together the cylinder π R² depth.
+    vol = ds["cell_volume_um3"]
+    assert vol.dims == ("z", "r") and vol.attrs["units"] == "um^3"
+    np.testing.assert_allclose(vol.values, np.pi * np.diff(r_faces ** 2)[None, :] * dz[:, None], rtol=1e-12)
+    np.testing.assert_allclose(float(vol.sum()), np.pi * r_faces[-1] ** 2 * float(ds["z_faces_um"][-1]),
+                               rtol=1e-12)
+    # The volume-weighted layer means of the snapshots are the engine's /summary means (float32
+    # snapshots); a plain (Cartesian-weighted) mean is not: the puncture sits on the axis.
+    assert float(ds["step_time"][-1]) == float(ds["time"][-1])
+    means = skinheal.layer_means(ds, "damage")
+    assert means.dims == ("time", "layer")
+    np.testing.assert_allclose(means.isel(time=-1).values, ds["summary_damage"].isel(step=-1).values,
+                               rtol=1e-5, atol=1e-12)
+    papillary = ds["layer_id"] == list(ds["layer"].values).index("papillary_dermis")
+    plain = float(ds["damage"].isel(time=-1).where(papillary).mean())
+    assert plain > 1.5 * float(means.sel(layer="papillary_dermis").isel(time=-1))
+
+
+def test_open_xz_file_keeps_x_and_has_per_y_volumes(tmp_path, generic_scenario):
+    out = tmp_path / "g.h5"
+    generic_scenario["time.end"] = "1 h"
+    skinheal.Simulation(generic_scenario).run(output=out)
+    ds = skinheal.open(out)
+    assert ds.attrs["geometry"] == "xz"
+    assert ds["u"].dims == ("time", "z", "x") and "r" not in ds.coords and "x_faces_um" in ds.coords
+    vol = ds["cell_volume_um3"]
+    assert vol.dims == ("z", "x") and "per µm of y" in vol.attrs["long_name"]
+    np.testing.assert_allclose(vol.values, 10.0 * 5.0)  # dx · dz (10 µm × 5 µm)
+    np.testing.assert_allclose(skinheal.layer_means(ds, "u").isel(time=-1).values,
+                               ds["summary_u"].isel(step=-1).values, rtol=1e-6)
+    with pytest.raises(ValueError, match="valid fields"):
+        skinheal.layer_means(ds, "nope")
+    # Files written before /grid had a geometry attribute are Cartesian: "xz" in 2D.
+    with h5py.File(out, "r+") as f:
+        del f["grid"].attrs["geometry"]
+    old = skinheal.open(out)
+    assert old.attrs["geometry"] == "xz" and old["u"].dims == ("time", "z", "x")

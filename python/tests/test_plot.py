@@ -19,6 +19,7 @@ def test_cross_section_and_timeline(tmp_path, generic_scenario):
     np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(),
                                ds["w"].isel(time=-1).values.ravel(), rtol=1e-6)
     assert ax.get_ylim()[0] > ax.get_ylim()[1]  # surface on top
+    assert ax.get_xlabel() == "x (µm)"
     ax2 = skinheal.plot.cross_section(sim, "w", log=True)
     assert "t = 1 d" in ax2.get_title()
     ax3 = skinheal.plot.timeline(ds, "u", time_unit="h")
@@ -26,6 +27,20 @@ def test_cross_section_and_timeline(tmp_path, generic_scenario):
     np.testing.assert_allclose(y, np.exp(-x / 24.0), rtol=1e-3)
     with pytest.raises(ValueError, match="valid fields"):
         skinheal.plot.timeline(ds, "nope")
+    plt.close("all")
+
+
+def test_cross_section_of_an_rz_grid_shows_the_radius(tmp_path):
+    sc = skinheal.Scenario.preset("unit_cell_rz")
+    sc.update({"time.end": "1 h", "treatment.sessions": ["0 d"]})
+    sim = skinheal.Simulation(sc, threads=1).run(output=tmp_path / "rz.h5")
+    ds = skinheal.open(tmp_path / "rz.h5")
+    ax = skinheal.plot.cross_section(ds, "damage")
+    assert ax.get_xlabel() == "r (µm)"
+    faces = ds["r_faces_um"].values
+    np.testing.assert_allclose(ax.collections[0].get_coordinates()[0, [0, -1], 0], faces[[0, -1]])
+    assert sim.geometry == "rz"
+    assert skinheal.plot.cross_section(sim, "damage").get_xlabel() == "r (µm)"
     plt.close("all")
 
 
