@@ -30,20 +30,6 @@ SkinModelConfig half_cell(double depth_um, double dx_um) {
   return c;
 }
 
-// Total bleeding rate ∫ b dV (µm³ of blood per s; in 2D per µm of y).
-double total_bleeding(const Simulation& sim) {
-  const Haemostasis h(sim.fields(), {});
-  const FieldSet& f = sim.fields();
-  const Grid& g = sim.grid();
-  std::vector<double> y(f.num_fields());
-  double sum = 0.0;
-  for (std::size_t c = 0; c < g.num_cells(); ++c) {
-    for (int i = 0; i < f.num_fields(); ++i) y[i] = f.view(i)[c];
-    sum += h.bleeding_rate(g.layer_of(c), y.data()) * g.cell_volume_um3(c / g.plane_size());
-  }
-  return sum;
-}
-
 // Time (s) at which bleeding falls below 10 % of its peak, sampled every 5 s for an hour.
 double bleeding_stop_s(SkinState state) {
   SkinModelConfig c = half_cell(600.0, 20.0);
@@ -53,7 +39,7 @@ double bleeding_stop_s(SkinState state) {
   double peak = 0.0, t = 0.0;
   for (double step = 5.0; t < 3600.0; t += step) {
     sim->run_until(t + step);
-    const double b = total_bleeding(*sim);
+    const double b = total_bleeding_um3_per_s(*sim);
     peak = std::max(peak, b);
     if (t > 20.0 && b < 0.1 * peak) return t + step;
   }
@@ -184,16 +170,6 @@ std::vector<ValidationCheck> remodelling_year() {
   };
 }
 
-// Total scar matrix ∫ S dV (µm³; in 2D per µm of y).
-double scar_volume(const Simulation& sim) {
-  const Grid& g = sim.grid();
-  const ConstFieldView s = sim.fields().view("scar");
-  double sum = 0.0;
-  for (std::size_t c = 0; c < g.num_cells(); ++c)
-    sum += s[c] * g.cell_volume_um3(c / g.plane_size());
-  return sum;
-}
-
 // An atrophic acne scar's fibrotic base (80 % scar matrix, scar.hpp) from just below the cheek's
 // 46 µm epidermis to 250 µm, across the whole half cell, treated with Lotfi 2013's protocol (the
 // lotfi_five_sessions case: 1.5 mm roller channels, 5 sessions a month apart). Measured: the
@@ -209,11 +185,11 @@ std::vector<ValidationCheck> scar_five_sessions() {
   c.scar.depth_bottom_um = 250.0;
   c.scar.density = 0.8;
   auto sim = build_skin_model(c);
-  const double s0 = scar_volume(*sim);
+  const double s0 = scar_volume_um3(*sim);
   sim->run_until(119 * kDay);
-  const double before_last = 1.0 - scar_volume(*sim) / s0;
+  const double before_last = 1.0 - scar_volume_um3(*sim) / s0;
   sim->run_until(176 * kDay);
-  const double after = 1.0 - scar_volume(*sim) / s0;
+  const double after = 1.0 - scar_volume_um3(*sim) / s0;
   return {
       {"scar_reduction_8wk_after_5_sessions",
        "scar matrix removed 8 weeks after 5 monthly sessions (fraction of the untreated scar)", "%",
@@ -236,6 +212,27 @@ std::vector<ValidationCheck> scar_five_sessions() {
 }
 
 }  // namespace
+
+double total_bleeding_um3_per_s(const Simulation& sim) {
+  const Haemostasis h(sim.fields(), {});
+  const FieldSet& f = sim.fields();
+  const Grid& g = sim.grid();
+  std::vector<double> y(f.num_fields());
+  double sum = 0.0;
+  for (std::size_t c = 0; c < g.num_cells(); ++c) {
+    for (int i = 0; i < f.num_fields(); ++i) y[i] = f.view(i)[c];
+    sum += h.bleeding_rate(g.layer_of(c), y.data()) * g.volume_of_cell_um3(c);
+  }
+  return sum;
+}
+
+double scar_volume_um3(const Simulation& sim) {
+  const Grid& g = sim.grid();
+  const ConstFieldView s = sim.fields().view("scar");
+  double sum = 0.0;
+  for (std::size_t c = 0; c < g.num_cells(); ++c) sum += s[c] * g.volume_of_cell_um3(c);
+  return sum;
+}
 
 const std::vector<ValidationCase>& validation_cases() {
   static const std::vector<ValidationCase> cases = {

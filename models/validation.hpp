@@ -15,6 +15,10 @@
 #include <string>
 #include <vector>
 
+namespace skinheal {
+class Simulation;
+}
+
 namespace skinheal::models {
 
 /// \brief One measured quantity and the window it must fall in (lo ≤ measured ≤ hi).
@@ -40,5 +44,12 @@ struct ValidationCase {
 const std::vector<ValidationCase>& validation_cases();
 /// The case called `name`; throws InputError naming the valid cases.
 const ValidationCase& validation_case(const std::string& name);
+
+/// Volume integrals the cases measure, over the whole grid of a skin Simulation, each cell
+/// weighted by Grid::volume_of_cell_um3 (x–z: per µm of y; 3D: µm³; r–z: rings 2π r dr dz, so
+/// per unit cell). Total bleeding rate ∫ b dV in µm³ of blood per s (the haemostasis fields).
+double total_bleeding_um3_per_s(const Simulation& sim);
+/// Total scar matrix ∫ S dV in µm³ (the field "scar").
+double scar_volume_um3(const Simulation& sim);
 
 }  // namespace skinheal::models

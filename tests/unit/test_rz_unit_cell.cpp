@@ -1,8 +1,10 @@
 // Unit tests of the axisymmetric r–z unit cell in the models: the channel stamp on the axis
 // (ring-volume-weighted coverage), the scenario key [grid] geometry and the outer radius
-// π R² = 1/ρ, ring-weighted layer means, and a short skin run.
+// π R² = 1/ρ, ring-weighted layer means and volume integrals (models/validation.hpp), and a
+// short skin run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <string>
@@ -11,8 +13,10 @@
 #include "engine/error.hpp"
 #include "engine/input/toml_reader.hpp"
 #include "models/channel_stamp.hpp"
+#include "models/haemostasis.hpp"
 #include "models/skin_observables.hpp"
 #include "models/skin_scenario.hpp"
+#include "models/validation.hpp"
 
 namespace skinheal::models {
 namespace {
@@ -70,6 +74,41 @@ TEST(RzUnitCell, LayerMeansAreRingVolumeWeighted) {
   const SummaryTable t = skin_layer_summary(*sim);
   EXPECT_NEAR(t.value("damage", "papillary_dermis"), mean, 1e-12);
   EXPECT_EQ(t.column("clot_volume").units, "um^3");
+}
+
+TEST(RzUnitCell, ValidationVolumeIntegralsUseRingVolumes) {
+  SkinModelConfig c;
+  c.device = device_preset("single_needle");
+  c.grid.geometry = Geometry::axisymmetric;
+  c.grid.width_um = 300.0;
+  c.grid.dx_um = 10.0;
+  c.grid.depth_um = 400.0;
+  c.end_time_s = 3600.0;
+  c.scar.enabled = true;
+  auto sim = build_skin_model(c);
+  const Grid& g = sim->grid();
+  ASSERT_TRUE(g.is_axisymmetric());
+  // Scar matrix 1 everywhere: the cylinder's volume π R² · depth.
+  FieldView scar = sim->fields().view("scar");
+  std::fill(scar.data, scar.data + scar.size, 1.0);
+  EXPECT_NEAR(scar_volume_um3(*sim) / (std::numbers::pi * 300.0 * 300.0 * g.depth_um()), 1.0,
+              1e-12);
+  // Bleeding: the rate of each cell weighted by its ring, 2π r_i dr dz_k.
+  FieldView damage = sim->fields().view("damage");
+  std::fill(damage.data, damage.data + damage.size, 1.0);
+  const Haemostasis h(sim->fields(), {});
+  const FieldSet& f = sim->fields();
+  std::vector<double> y(f.num_fields());
+  double expected = 0.0;
+  for (int k = 0; k < g.nz(); ++k)
+    for (int i = 0; i < g.nx(); ++i) {
+      const std::size_t cell = g.index(i, 0, k);
+      for (int q = 0; q < f.num_fields(); ++q) y[q] = f.view(q)[cell];
+      expected += h.bleeding_rate(g.layer_of(cell), y.data()) * 2.0 * std::numbers::pi *
+                  g.x_centre_um(i) * g.dx_um() * g.dz_um()[k];
+    }
+  ASSERT_GT(expected, 0.0);
+  EXPECT_NEAR(total_bleeding_um3_per_s(*sim) / expected, 1.0, 1e-12);
 }
 
 TEST(RzUnitCell, ScenarioRadiusFromDensityAndErrors) {
