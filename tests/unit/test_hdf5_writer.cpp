@@ -23,6 +23,7 @@
 #include "engine/error.hpp"
 #include "engine/output/hdf5_reader.hpp"
 #include "engine/simulation.hpp"
+#include "output_test_support.hpp"
 
 namespace skinheal {
 namespace {
@@ -159,19 +160,7 @@ std::string input_error_of(F f) {
   return "";
 }
 
-class hdf5 : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(SKINHEAL_BINARY_DIR) / "test_output" /
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-  fs::path dir_;
-};
+class hdf5 : public testing::OutputDirTest {};
 
 // The expected snapshot sequence of options_for() with add_events(): scheduled times, plus one
 // snapshot before and one after each event; a scheduled snapshot at an event time doubles as

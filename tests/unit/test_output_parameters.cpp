@@ -19,6 +19,7 @@
 #include "engine/output/hdf5_reader.hpp"
 #include "engine/output/hdf5_writer.hpp"
 #include "engine/simulation.hpp"
+#include "output_test_support.hpp"
 
 namespace skinheal {
 namespace {
@@ -41,17 +42,8 @@ std::unique_ptr<Simulation> make_sim() {
   return sim;
 }
 
-class output_parameters : public ::testing::Test {
+class output_parameters : public testing::OutputDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(SKINHEAL_BINARY_DIR) / "test_output" /
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
   /// A finished result file with kRows as its parameters.
   std::string write_result() {
     const std::string path = (dir_ / "out.h5").string();
@@ -67,7 +59,6 @@ class output_parameters : public ::testing::Test {
     sim->run_until(60.0);
     return path;
   }
-  fs::path dir_;
 };
 
 /// Link names in group `group` of an HDF5 file.
