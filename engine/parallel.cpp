@@ -64,23 +64,44 @@ void for_each(std::size_t n, const std::function<void(std::size_t)>& body, std::
   slot.rethrow();
 }
 
-void for_each_block(std::size_t n, std::size_t grain,
-                    const std::function<void(std::size_t, std::size_t)>& body, std::size_t work) {
+namespace {
+// Blocks of `grain` items, statically partitioned or handed out as threads free up.
+void run_blocks(std::size_t n, std::size_t grain,
+                const std::function<void(std::size_t, std::size_t)>& body, std::size_t work,
+                bool dynamic) {
   if (n == 0) return;
   grain = std::max<std::size_t>(grain, 1);
   const long long blocks = static_cast<long long>((n + grain - 1) / grain);
+  const bool parallel = work >= g_serial_work && blocks > 1;
   ExceptionSlot slot;
-#pragma omp parallel for schedule(static) \
-    num_threads(num_threads()) if (work >= g_serial_work && blocks > 1)
-  for (long long b = 0; b < blocks; ++b) {
+  auto run = [&](long long b) {
     const std::size_t begin = static_cast<std::size_t>(b) * grain;
     try {
       body(begin, std::min(n, begin + grain));
     } catch (...) {
       slot.capture(b);
     }
+  };
+  if (dynamic) {
+#pragma omp parallel for schedule(dynamic) num_threads(num_threads()) if (parallel)
+    for (long long b = 0; b < blocks; ++b) run(b);
+  } else {
+#pragma omp parallel for schedule(static) num_threads(num_threads()) if (parallel)
+    for (long long b = 0; b < blocks; ++b) run(b);
   }
   slot.rethrow();
+}
+}  // namespace
+
+void for_each_block(std::size_t n, std::size_t grain,
+                    const std::function<void(std::size_t, std::size_t)>& body, std::size_t work) {
+  run_blocks(n, grain, body, work, false);
+}
+
+void for_each_block_balanced(std::size_t n, std::size_t grain,
+                             const std::function<void(std::size_t, std::size_t)>& body,
+                             std::size_t work) {
+  run_blocks(n, grain, body, work, true);
 }
 
 double sum(std::size_t n, const std::function<double(std::size_t, std::size_t)>& chunk_sum) {

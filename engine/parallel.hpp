@@ -27,6 +27,13 @@ void for_each_block(std::size_t n, std::size_t grain,
                     const std::function<void(std::size_t, std::size_t)>& body,
                     std::size_t work = 1u << 30);
 
+/// As for_each_block, but blocks are handed to threads as they become free
+/// (schedule(dynamic)): for loops whose cost per item varies, such as per-voxel stiff
+/// integrations that take more sub-steps near a wound. body must not depend on which thread
+/// runs a block, so results stay independent of the thread count.
+void for_each_block_balanced(std::size_t n, std::size_t grain,
+                             const std::function<void(std::size_t, std::size_t)>& body,
+                             std::size_t work = 1u << 30);
 /// Default work (cell updates) below which loops stay on the calling thread.
 inline constexpr std::size_t kSerialWork = 1u << 15;
 /// Change that threshold (0: always parallel; tests use it to exercise threads on small grids).
