@@ -56,20 +56,27 @@ void sum_jacobian(const std::vector<std::shared_ptr<const ReactionTerm>>& terms,
   }
 }
 
-// LU factorisation with partial pivoting in place (A row-major n × n; multipliers below the
-// diagonal, U above it and 1/U_kk on it; piv[k] the row swapped with k). N > 0 fixes n at compile
-// time so the loops unroll; a zero multiplier skips its row update, so a sparse Jacobian (most
-// couplings absent) costs a fraction of n³/3. Replaces Eigen::PartialPivLU at n = 13 (perf, roller
-// scenario, 2026-11-23: the LU's share of samples fell from 43 % to under 40 % of a run that took a
-// third fewer samples). Returns false if A is singular.
+// LU factorisation with partial pivoting in place. A is column-major n × n (element (i, j) at
+// A[j * n + i]), so the pivot search, the multipliers and every column update run over
+// contiguous memory and vectorise. On return: multipliers below the diagonal, U above it and
+// 1/U_kk on it; piv[k] the row swapped with k. N > 0 fixes n at compile time so the loops
+// unroll. A zero entry U_kj skips the update of column j, so a sparse Jacobian (39 non-zeros of
+// 169 in the skin model) costs a fraction of n³/3. Returns false if A is singular.
+//
+// History (perf, roller scenario): Eigen::PartialPivLU 43 % of samples; a row-major version
+// with zero-multiplier skips under 40 % of a third fewer samples, but its column accesses were
+// strided and it and its solve still took 23 % and 21 % of a run (2026-11-23). Column-major
+// storage does the same arithmetic on each element (same operations in the same order; only the
+// sign of a zero can differ) on contiguous data.
 template <int N>
 bool lu_factor(double* A, int* piv, int n_runtime) {
   const int n = N > 0 ? N : n_runtime;
   for (int k = 0; k < n; ++k) {
+    double* __restrict col_k = A + static_cast<std::size_t>(k) * n;
     int p = k;
-    double best = std::abs(A[k * n + k]);
+    double best = std::abs(col_k[k]);
     for (int i = k + 1; i < n; ++i) {
-      const double v = std::abs(A[i * n + k]);
+      const double v = std::abs(col_k[i]);
       if (v > best) {
         best = v;
         p = i;
@@ -78,38 +85,59 @@ bool lu_factor(double* A, int* piv, int n_runtime) {
     if (!(best > 0.0)) return false;
     piv[k] = p;
     if (p != k)
-      for (int j = 0; j < n; ++j) std::swap(A[k * n + j], A[p * n + j]);
-    const double inv = 1.0 / A[k * n + k];
-    A[k * n + k] = inv;  // lu_solve multiplies by the reciprocal pivot
-    for (int i = k + 1; i < n; ++i) {
-      double& m = A[i * n + k];
-      if (m == 0.0) continue;
-      m *= inv;
-      for (int j = k + 1; j < n; ++j) A[i * n + j] -= m * A[k * n + j];
+      for (int j = 0; j < n; ++j) std::swap(A[j * n + k], A[j * n + p]);
+    const double inv = 1.0 / col_k[k];
+    col_k[k] = inv;  // lu_solve multiplies by the reciprocal pivot
+    for (int i = k + 1; i < n; ++i) col_k[i] *= inv;
+    for (int j = k + 1; j < n; ++j) {
+      double* __restrict col_j = A + static_cast<std::size_t>(j) * n;
+      const double u = col_j[k];
+      if (u == 0.0) continue;
+      for (int i = k + 1; i < n; ++i) col_j[i] -= col_k[i] * u;
     }
   }
   return true;
 }
 
-// Solve with the factors of lu_factor; b becomes x.
+// Solve with the factors of lu_factor (column-major); b becomes x. With N fixed, every loop
+// unrolls completely and the unknowns stay in registers: the solve is a straight run of
+// n(n − 1) FMAs without loop control or store-to-load round trips (perf, roller scenario,
+// 2026-11-23: the looped column version spent most of its 19 % of samples on loop control and
+// reloading b[k] just stored by a vector update).
+// (For N = 0, n ≤ kMaxReactingFields at run time; GCC's bounds warning on the unrolled copies of
+// the runtime-sized loops is a false positive.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
 template <int N>
-void lu_solve(const double* A, const int* piv, double* b, int n_runtime) {
+void lu_solve(const double* A, const int* piv, double* b_io, int n_runtime) {
   const int n = N > 0 ? N : n_runtime;
   // All row swaps first: the stored multipliers were permuted by every later swap too.
   for (int k = 0; k < n; ++k)
-    if (piv[k] != k) std::swap(b[k], b[piv[k]]);
+    if (piv[k] != k) std::swap(b_io[k], b_io[piv[k]]);
+  double b[N > 0 ? N : kMaxReactingFields];
+#pragma GCC unroll 24
+  for (int k = 0; k < n; ++k) b[k] = b_io[k];
+    // Forward and back substitution by columns: each column's updates are independent (no
+    // serial dot-product chain); the diagonal holds 1/pivot.
+#pragma GCC unroll 24
   for (int k = 0; k < n; ++k) {
+    const double* __restrict col = A + static_cast<std::size_t>(k) * n;
     const double bk = b[k];
-    for (int i = k + 1; i < n; ++i) b[i] -= A[i * n + k] * bk;
+#pragma GCC unroll 24
+    for (int i = k + 1; i < n; ++i) b[i] -= col[i] * bk;
   }
-  // Back substitution by columns: the row updates of one column are independent (no serial
-  // dot-product chain), the diagonal holds 1/pivot, and a zero unknown skips its column.
+#pragma GCC unroll 24
   for (int j = n - 1; j >= 0; --j) {
-    const double xj = b[j] * A[j * n + j];
+    const double* __restrict col = A + static_cast<std::size_t>(j) * n;
+    const double xj = b[j] * col[j];
     b[j] = xj;
-    for (int i = 0; i < j; ++i) b[i] -= A[i * n + j] * xj;
+#pragma GCC unroll 24
+    for (int i = 0; i < j; ++i) b[i] -= col[i] * xj;
   }
+#pragma GCC unroll 24
+  for (int k = 0; k < n; ++k) b_io[k] = b[k];
 }
+#pragma GCC diagnostic pop
 
 struct StepperSettings {
   int n;
@@ -129,11 +157,15 @@ int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& term
                     const StepperSettings& cfg, VoxelContext& at, double* state, double t_s,
                     double dt_s) {
   using Vec = Eigen::Matrix<double, N, 1, 0, (N > 0 ? N : kMaxReactingFields), 1>;
+  // J as the terms fill it (row-major); M = I − γτJ column-major, as lu_factor takes it.
   using Mat = Eigen::Matrix<double, N, N, (N == 1 ? Eigen::ColMajor : Eigen::RowMajor),
                             (N > 0 ? N : kMaxReactingFields), (N > 0 ? N : kMaxReactingFields)>;
+  using ColMat = Eigen::Matrix<double, N, N, Eigen::ColMajor, (N > 0 ? N : kMaxReactingFields),
+                               (N > 0 ? N : kMaxReactingFields)>;
   const int n = cfg.n;
   Vec y(n), y1(n), f0(n), f1(n), k1(n), k2(n), ynew(n), base(n), bumped(n);
-  Mat J(n, n), M(n, n);
+  Mat J(n, n);
+  ColMat M(n, n);
   ynew.setZero();  // silences a false maybe-uninitialized warning on fixed sizes
   for (int f = 0; f < n; ++f) y[f] = state[f];
   auto eval = [&](const Vec& u, Vec& out) {
@@ -180,7 +212,7 @@ int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& term
       eval(y, f0);
       fresh = true;
     }
-    M = Mat::Identity(n, n) - (kGamma * tau) * J;
+    M = ColMat::Identity(n, n) - (kGamma * tau) * J;
     int piv[kMaxReactingFields];
     if (!lu_factor<(N > 0 ? N : 0)>(M.data(), piv, n)) {
       tau *= 0.2;  // singular at this sub-step: a smaller γτ moves M towards the identity
@@ -232,12 +264,12 @@ bool linearised_solve_voxel(const std::vector<std::shared_ptr<const ReactionTerm
                             double* r) {
   double M[kMaxReactingFields * kMaxReactingFields];
   double base[kMaxReactingFields], bumped[kMaxReactingFields], x[kMaxReactingFields];
-  sum_jacobian(terms, at, y, n, atol, M, base, bumped);
-  for (int i = 0; i < n * n; ++i) M[i] *= -h;
-  for (int i = 0; i < n; ++i) {
-    M[i * n + i] += 1.0;
-    x[i] = r[i];
-  }
+  double J[kMaxReactingFields * kMaxReactingFields];
+  sum_jacobian(terms, at, y, n, atol, J, base, bumped);
+  // M = I − hJ, column-major for lu_factor.
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < n; ++i) M[j * n + i] = (i == j ? 1.0 : 0.0) - h * J[i * n + j];
+  for (int i = 0; i < n; ++i) x[i] = r[i];
   int piv[kMaxReactingFields];
   if (!lu_factor<N>(M, piv, n)) return false;
   lu_solve<N>(M, piv, x, n);
@@ -316,8 +348,10 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
   const VoxelIntegrator integrate = pick_integrator(n, std::make_integer_sequence<int, 16>{});
   std::atomic<std::size_t> total_sub{0}, total_skipped{0};
 
-  parallel::for_each_block(
-      N, 512,
+  // Balanced blocks of 64 voxels: voxels near a fresh wound take many more sub-steps than
+  // intact skin, and a static split left one thread waiting (14 % of samples in libgomp).
+  parallel::for_each_block_balanced(
+      N, 64,
       [&](std::size_t begin, std::size_t end) {
         double y[kMaxReactingFields];
         std::size_t local_sub = 0, local_skipped = 0;
