@@ -52,7 +52,8 @@ TEST(RzUnitCell, StampRefusesAnOffAxisChannel) {
   EXPECT_THROW(stamp_channel(g, shape, 30.0, 0.0, coverage), InputError);
 }
 
-TEST(RzUnitCell, LayerMeansAreRingVolumeWeighted) {
+// One single-needle r–z unit cell: 30 rings of 10 µm (R = 300 µm), 400 µm deep, 1 h.
+SkinModelConfig small_rz_cell() {
   SkinModelConfig c;
   c.device = device_preset("single_needle");
   c.grid.geometry = Geometry::axisymmetric;
@@ -60,7 +61,11 @@ TEST(RzUnitCell, LayerMeansAreRingVolumeWeighted) {
   c.grid.dx_um = 10.0;
   c.grid.depth_um = 400.0;
   c.end_time_s = 3600.0;
-  auto sim = build_skin_model(c);
+  return c;
+}
+
+TEST(RzUnitCell, LayerMeansAreRingVolumeWeighted) {
+  auto sim = build_skin_model(small_rz_cell());
   const Grid& g = sim->grid();
   ASSERT_TRUE(g.is_axisymmetric());
   EXPECT_EQ(g.nx(), 30);
@@ -77,13 +82,7 @@ TEST(RzUnitCell, LayerMeansAreRingVolumeWeighted) {
 }
 
 TEST(RzUnitCell, ValidationVolumeIntegralsUseRingVolumes) {
-  SkinModelConfig c;
-  c.device = device_preset("single_needle");
-  c.grid.geometry = Geometry::axisymmetric;
-  c.grid.width_um = 300.0;
-  c.grid.dx_um = 10.0;
-  c.grid.depth_um = 400.0;
-  c.end_time_s = 3600.0;
+  SkinModelConfig c = small_rz_cell();
   c.scar.enabled = true;
   auto sim = build_skin_model(c);
   const Grid& g = sim->grid();
