@@ -589,16 +589,22 @@ void Hdf5Writer::Impl::create_file(const Simulation& sim) {
                            "per-layer volume-weighted means of every field; row 0 is the "
                            "initial state, then one row per accepted step",
                            fn);
-    create_extendible(sid, "time", H5T_IEEE_F64LE, {}, {1024}, true, fn);
-    create_extendible(sid, "dt", H5T_IEEE_F64LE, {}, {1024}, true, fn);
+    // Not compressed: the summary's last chunk is rewritten at every flush. A compressed chunk
+    // changes size, moves, and frees its old place, which the same flush may fill with other
+    // data while the file on disk still points there: a kill -9 during that flush then left an
+    // undecodable summary (resume.kill9, fresh-clone run 2026-11-23). Fixed-size chunks are
+    // rewritten in place. About 16 KiB per chunk.
+    create_extendible(sid, "time", H5T_IEEE_F64LE, {}, {2048}, false, fn);
+    create_extendible(sid, "dt", H5T_IEEE_F64LE, {}, {2048}, false, fn);
     Id t = open_dataset(sid, "time", fn);
     write_string_attribute(t.get(), "units", "s", fn);
     Id dt = open_dataset(sid, "dt", fn);
     write_string_attribute(dt.get(), "units", "s", fn);
-    const hsize_t rows = std::max<hsize_t>(1, 8192 / layers);
+    const hsize_t rows = std::max<hsize_t>(1, 2048 / layers);
     for (int i = 0; i < f.num_fields(); ++i) {
       const FieldInfo& info = f.info(i);
-      create_extendible(sid, info.name.c_str(), H5T_IEEE_F64LE, {layers}, {rows, layers}, true, fn);
+      create_extendible(sid, info.name.c_str(), H5T_IEEE_F64LE, {layers}, {rows, layers}, false,
+                        fn);
       Id ds = open_dataset(sid, info.name, fn);
       write_string_attribute(ds.get(), "units", info.units, fn);
       write_string_attribute(ds.get(), "description",
