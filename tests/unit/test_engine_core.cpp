@@ -101,6 +101,33 @@ TEST(Parallel, ExceptionsLeaveParallelRegionsAsTheLowestIndex) {
   parallel::set_serial_work(parallel::kSerialWork);
 }
 
+// Balanced (dynamic) blocks: every item exactly once, the last block short, on 2 threads; an
+// exception is reported from the lowest block whatever thread ran it.
+TEST(Parallel, BalancedBlocksCoverEveryItemOnceAndReportTheLowestBlock) {
+  parallel::set_serial_work(0);
+  parallel::set_num_threads(2);
+  const std::size_t n = 1000, grain = 64;
+  std::vector<int> hits(n, 0);
+  std::vector<std::size_t> block_sizes((n + grain - 1) / grain, 0);
+  parallel::for_each_block_balanced(n, grain, [&](std::size_t b, std::size_t e) {
+    block_sizes[b / grain] = e - b;
+    for (std::size_t i = b; i < e; ++i) ++hits[i];
+  });
+  for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i], 1) << "item " << i;
+  EXPECT_EQ(block_sizes.front(), grain);
+  EXPECT_EQ(block_sizes.back(), n % grain);
+  try {
+    parallel::for_each_block_balanced(n, grain, [](std::size_t b, std::size_t) {
+      if (b == 128 || b == 896) throw InputError("bad block at " + std::to_string(b));
+    });
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "bad block at 128");
+  }
+  parallel::set_num_threads(0);
+  parallel::set_serial_work(parallel::kSerialWork);
+}
+
 // One z sweep equals a dense solve of the same θ-scheme system.
 TEST(Transport, SweepMatchesDenseSolveWithPerVoxelDAndRobin) {
   const int nz = 9;
