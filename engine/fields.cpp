@@ -1,6 +1,7 @@
 #include "engine/fields.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/error.hpp"
 #include "engine/strings.hpp"
@@ -29,6 +30,14 @@ int FieldSet::index(const std::string& name) const {
   for (int f = 0; f < num_fields(); ++f)
     if (info_[f].name == name) return f;
   throw InputError("unknown field '" + name + "'" + suggest_nearest(name, names()));
+}
+
+void FieldSet::set_abs_tolerance(int f, double abs_tolerance) {
+  SKINHEAL_REQUIRE(f >= 0 && f < num_fields(), "no field with index " + std::to_string(f));
+  SKINHEAL_REQUIRE(abs_tolerance > 0.0 && std::isfinite(abs_tolerance),
+                   "the absolute tolerance of field '" + info_[f].name +
+                       "' must be finite and > 0 " + info_[f].units);
+  info_[f].abs_tolerance = abs_tolerance;
 }
 
 std::vector<std::string> FieldSet::names() const {

@@ -56,6 +56,8 @@ class FieldSet {
   int index(const std::string& name) const;
   bool contains(const std::string& name) const;
   const FieldInfo& info(int f) const { return info_[f]; }
+  /// Change a field's absolute tolerance for step control (must be > 0, in the field's units).
+  void set_abs_tolerance(int f, double abs_tolerance);
   std::vector<std::string> names() const;
 
   FieldView view(int f) { return {storage_.data() + f * cells_, cells_}; }

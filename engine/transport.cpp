@@ -24,8 +24,10 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 
+#include "engine/coupled_solver.hpp"
 #include "engine/detail/thomas.hpp"
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
@@ -75,7 +77,21 @@ struct FieldTransport {
   Diffusivity D;
   Boundary surface, bottom;
   std::vector<TaxisTerm> taxis;  // terms moving this field
+  // Transport::set_coupled_decay: diffusion and decay in one unfactorised solve. The solver is
+  // shared so that FieldTransport stays copyable; `assembled_*` is what its operator was
+  // built from (it is rebuilt when the diffusivity or a boundary changes).
+  bool coupled_solve = false;
+  double decay_per_s = 0.0;
+  std::shared_ptr<CoupledSolver> coupled;
+  std::vector<double> assembled_D;
+  Boundary assembled_surface, assembled_bottom;
+  std::vector<double> boundary_source;  // per volume, field units/s
 };
+
+bool same_boundary(const Boundary& a, const Boundary& b) {
+  return a.kind == b.kind && a.value == b.value &&
+         a.permeability_um_per_s == b.permeability_um_per_s;
+}
 
 // Conductance (µm/s) of a face between two cells of widths wp, wq (µm) and diffusivities
 // Dp, Dq (µm²/s): the series resistance of the two half cells — the harmonic mean.
@@ -649,6 +665,93 @@ struct Transport::Impl {
           g.num_cells());
     }
   }
+
+  // Build the coupled solver's operator from the same rows the sweeps use: K = −V·L over
+  // every axis (symmetric: V·L is the finite-volume flux balance, the face conductance times
+  // the face area on both sides), and the boundary source per volume.
+  void assemble_coupled(const FieldSet& fields, FieldTransport& ft) const {
+    const Grid& g = *grid;
+    const std::size_t N = g.num_cells();
+    std::vector<double> volume(N);
+    for (std::size_t c = 0; c < N; ++c) volume[c] = g.volume_of_cell_um3(c);
+    std::vector<CoupledSolver::Entry> lower;
+    lower.reserve(N * (g.dim() + 1));
+    std::vector<double> source(N, 0.0);
+    const int nx = g.nx(), ny = g.ny(), nz = g.nz();
+    detail::LaneCoefficients rows;
+    for (Axis axis : {Axis::x, Axis::y, Axis::z}) {
+      if (axis == Axis::y && g.dim() != 3) continue;
+      const LineGeometry geo = geometry(axis);
+      const int L = geo.L;
+      if (L == 1 && axis != Axis::z) continue;
+      // One line at a time (assembly is rare): x lines over (k, j), y over (k, i), z over (j, i).
+      const int outer = axis == Axis::x ? nz * ny : (axis == Axis::y ? nz * nx : ny * nx);
+      for (int o = 0; o < outer; ++o) {
+        const std::size_t base_cell =
+            axis == Axis::x   ? static_cast<std::size_t>(o) * nx
+            : axis == Axis::y ? static_cast<std::size_t>(o / nx) * g.plane_size() + o % nx
+                              : static_cast<std::size_t>(o);
+        general_rows(ft, fields, axis, base_cell, 1, rows);
+        for (int m = 0; m < L; ++m) {
+          const std::size_t c = base_cell + m * geo.stride_m;
+          lower.push_back({c, c, -volume[c] * rows.di[m]});
+          if (m > 0) lower.push_back({c, c - geo.stride_m, -volume[c] * rows.lo[m]});
+          source[c] += rows.src[m];
+        }
+      }
+    }
+    if (!ft.coupled) ft.coupled = std::make_shared<CoupledSolver>();
+    ft.coupled->set_operator(std::move(volume), lower, ft.decay_per_s);
+    ft.boundary_source = std::move(source);
+    ft.assembled_D = ft.D.values();
+    ft.assembled_surface = ft.surface;
+    ft.assembled_bottom = ft.bottom;
+  }
+
+  // One θ-step of a coupled field (diffusion and decay together); boundary sources unless
+  // `homogeneous`. Rebuilds the operator first if the diffusivity or a boundary changed.
+  void coupled_step(FieldSet& fields, int field, double h, double theta) {
+    FieldTransport& ft = get(field);
+    const bool stale = !ft.coupled || !ft.coupled->has_operator() ||
+                       ft.assembled_D != ft.D.values() ||
+                       !same_boundary(ft.assembled_surface, ft.surface) ||
+                       !same_boundary(ft.assembled_bottom, ft.bottom);
+    if (stale) {
+      const bool was_homogeneous = homogeneous;
+      homogeneous = false;  // assemble the true boundary sources; drop them below if asked
+      assemble_coupled(fields, ft);
+      homogeneous = was_homogeneous;
+    }
+    ft.coupled->step(fields.view(field).data, homogeneous ? nullptr : ft.boundary_source.data(), h,
+                     theta);
+  }
+
+  // Transport::step of a coupled field: backward Euler for the LOD scheme; Crank–Nicolson for
+  // the symmetric one, redone with backward Euler if it leaves the bounds of the maximum
+  // principle (as the sweeps' guard does). Returns whether it fell back.
+  bool coupled_field_step(FieldSet& fields, int field, double h, TransportScheme scheme) {
+    if (scheme == TransportScheme::lod_backward_euler) {
+      coupled_step(fields, field, h, 1.0);
+      return false;
+    }
+    FieldView v = fields.view(field);
+    if (!fields.info(field).non_negative) {
+      coupled_step(fields, field, h, 0.5);
+      return false;
+    }
+    saved.assign(v.data, v.data + v.size);
+    coupled_step(fields, field, h, 0.5);
+    const FieldTransport& ft = get(field);
+    double upper = *std::max_element(saved.begin(), saved.end());
+    for (const Boundary* bc : {&ft.surface, &ft.bottom})
+      if (bc->kind != Boundary::Kind::no_flux) upper = std::max(upper, bc->value);
+    const auto [lowest, highest] = std::minmax_element(v.data, v.data + v.size);
+    const double slack = 1e-12 * std::max(std::abs(upper), 1e-300);
+    if (*lowest >= -slack && *highest <= upper + slack) return false;
+    std::copy(saved.begin(), saved.end(), v.data);
+    coupled_step(fields, field, h, 1.0);
+    return true;
+  }
 };
 
 Transport::Transport(const Grid& grid) : impl_(std::make_unique<Impl>(grid)) {}
@@ -696,12 +799,36 @@ const Boundary& Transport::bottom_boundary(int field) const {
   return impl_->get(field).bottom;
 }
 
+void Transport::set_coupled_decay(int field, double decay_per_s) {
+  SKINHEAL_REQUIRE(std::isfinite(decay_per_s) && decay_per_s >= 0.0,
+                   "transport: the decay rate of field " + std::to_string(field) +
+                       " must be finite and >= 0 1/s");
+  FieldTransport& ft = impl_->get(field);
+  SKINHEAL_REQUIRE(ft.taxis.empty(), "transport: field " + std::to_string(field) +
+                                         " moves by taxis, which the coupled solve does not "
+                                         "include; keep it on the line sweeps");
+  ft.coupled_solve = true;
+  ft.decay_per_s = decay_per_s;
+  ft.coupled.reset();  // rebuilt at the next step
+}
+
+bool Transport::is_coupled(int field) const {
+  return impl_->get(field).coupled_solve;
+}
+
+double Transport::coupled_decay_per_s(int field) const {
+  return impl_->get(field).decay_per_s;
+}
+
 void Transport::add_taxis(const TaxisTerm& term) {
   SKINHEAL_REQUIRE(
       term.cell_field >= 0 && term.signal_field >= 0 && term.cell_field != term.signal_field,
       "transport: taxis needs two different fields");
   SKINHEAL_REQUIRE(std::isfinite(term.chi_um2_per_s_per_signal) && term.signal_saturation >= 0.0,
                    "transport: taxis sensitivity must be finite and saturation >= 0");
+  SKINHEAL_REQUIRE(!impl_->get(term.cell_field).coupled_solve,
+                   "transport: field " + std::to_string(term.cell_field) +
+                       " is solved coupled with its decay, which does not include taxis");
   impl_->get(term.cell_field).taxis.push_back(term);
 }
 
@@ -718,6 +845,10 @@ TransportStats Transport::step(FieldSet& fields, double dt_s, TransportScheme sc
   std::vector<double>& saved = impl_->saved;
   const Grid& g = *impl_->grid;
   for (int f : order) {
+    if (impl_->fields.at(f).coupled_solve) {
+      stats.monotone_fallbacks += impl_->coupled_field_step(fields, f, dt_s, scheme) ? 1 : 0;
+      continue;
+    }
     const bool guard = scheme == TransportScheme::symmetric_cn && fields.info(f).non_negative;
     if (!guard) {
       impl_->field_step(fields, f, dt_s, 0.5, scheme);
@@ -762,8 +893,14 @@ void Transport::add_operator(const FieldSet& fields, double scale, std::vector<d
   SKINHEAL_REQUIRE(out.size() == fields.storage().size(),
                    "transport: operator output must have one value per field and voxel");
   const std::size_t N = fields.num_cells();
-  for (const auto& [f, ft] : impl_->fields)
-    impl_->add_operator(fields, f, scale, out.data() + f * N);
+  for (const auto& [f, ft] : impl_->fields) {
+    double* y = out.data() + f * N;
+    impl_->add_operator(fields, f, scale, y);
+    if (ft.coupled_solve && ft.decay_per_s > 0.0) {
+      const double* u = fields.view(f).data;
+      for (std::size_t c = 0; c < N; ++c) y[c] -= scale * ft.decay_per_s * u[c];
+    }
+  }
 }
 
 void Transport::solve_increments(const FieldSet& state, FieldSet& increments, double dt_s) {
@@ -775,8 +912,12 @@ void Transport::solve_increments(const FieldSet& state, FieldSet& increments, do
   impl_->homogeneous = true;
   impl_->signals = &state;
   try {
-    for (const auto& [f, ft] : impl_->fields)
-      impl_->field_step(increments, f, dt_s, 1.0, TransportScheme::lod_backward_euler);
+    for (const auto& [f, ft] : impl_->fields) {
+      if (ft.coupled_solve)
+        impl_->coupled_step(increments, f, dt_s, 1.0);
+      else
+        impl_->field_step(increments, f, dt_s, 1.0, TransportScheme::lod_backward_euler);
+    }
   } catch (...) {
     impl_->homogeneous = false;
     impl_->signals = nullptr;

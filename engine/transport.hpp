@@ -113,6 +113,17 @@ class Transport {
   const Diffusivity& diffusivity(int field) const;
   const Boundary& surface_boundary(int field) const;
   const Boundary& bottom_boundary(int field) const;
+  /// Solve this registered field's diffusion together with a first-order decay −k u (k in
+  /// 1/s) in one sparse implicit solve over the whole grid (coupled_solver.hpp), instead of
+  /// directional sweeps: its discrete steady state is kept at any step, which line sweeps and
+  /// a reaction–transport split both lose for a fast signal in balance between decay and
+  /// diffusion. The decay then belongs to the transport (leave it out of the reactions).
+  /// Backward Euler under lod_backward_euler; Crank–Nicolson with the monotone fallback under
+  /// symmetric_cn. Cost: one sparse Cholesky per distinct step size (cached), cheap on 2D
+  /// grids, expensive in 3D. Not for fields that move by taxis.
+  void set_coupled_decay(int field, double decay_per_s);
+  bool is_coupled(int field) const;
+  double coupled_decay_per_s(int field) const;
   /// Add a taxis term; the cell field must be registered with set_diffusion. Taxis acts only
   /// across faces where the cell field's D > 0 on both sides (cells are not motile where D = 0).
   void add_taxis(const TaxisTerm& term);

@@ -22,69 +22,9 @@ namespace {
 
 using verification::feature_run;
 using verification::logistic_bump_run;
+using verification::steady_state_run;
+using verification::SteadyRun;
 constexpr double kDay = 86400.0;
-
-// du/dt = s(x) − k u at each voxel, with s chosen so that a given field u* is the exact discrete
-// steady state of reaction + transport: s = k u* − L(u*).
-class PinnedSource : public ReactionTerm {
- public:
-  PinnedSource(std::vector<double> source, double k) : source_(std::move(source)), k_(k) {}
-  std::string name() const override { return "pinned source"; }
-  void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override {
-    dydt[0] += source_[at.cell] - k_ * y[0];
-  }
-  bool add_jacobian(const VoxelContext&, const double*, int n, double* J) const override {
-    J[0] -= k_;
-    return true;
-  }
-
- private:
-  std::vector<double> source_;
-  double k_;
-};
-
-struct SteadyRun {
-  long steps = 0;
-  double max_relative_change = 0.0;
-};
-
-SteadyRun steady_state_run(TimeScheme scheme, double end_s) {
-  std::vector<Layer> layers{{"epidermis", 80.0}, {"dermis", 920.0}};
-  Grid grid = Grid::make_2d(40, 20.0, Grid::graded_faces(layers, 2.5, 50.0, 1.15));
-  grid.assign_layers(layers);
-  Simulation sim(std::move(grid));
-  const Grid& g = sim.grid();
-  const int u = sim.fields().add({"signal", "ng/mL", true, true, 1e-6});
-  std::vector<double> Dz(g.nz());
-  for (int k = 0; k < g.nz(); ++k) Dz[k] = g.layer_of_row(k) == 0 ? 0.5 : 3.3;
-  sim.transport().set_diffusion(u, Diffusivity::by_depth(Dz), Boundary::fixed(0.2));
-  // u*: two channel-like peaks, sharp in x and z (a fast-decaying signal around punctures).
-  std::vector<double> ustar(g.num_cells());
-  for (int k = 0; k < g.nz(); ++k)
-    for (int i = 0; i < g.nx(); ++i) {
-      const double x = g.x_centre_um(i), z = g.z_centres_um()[k];
-      ustar[g.index(i, 0, k)] = 0.2 + std::exp(-std::pow((x - 250.0) / 60.0, 2) - z / 150.0) +
-                                0.5 * std::exp(-std::pow((x - 600.0) / 40.0, 2) - z / 100.0);
-    }
-  std::copy(ustar.begin(), ustar.end(), sim.fields().view(u).data);
-  const double k = std::log(2.0) / 7200.0;  // growth factor half-life 2 h
-  std::vector<double> Lu(g.num_cells(), 0.0);
-  sim.transport().add_operator(sim.fields(), 1.0, Lu);
-  std::vector<double> source(g.num_cells());
-  for (std::size_t c = 0; c < source.size(); ++c) source[c] = k * ustar[c] - Lu[c];
-  sim.reactions().add(std::make_shared<PinnedSource>(source, k));
-  sim.control().scheme = scheme;
-  sim.control().rtol = 1e-3;
-  sim.control().dt_initial_s = 1.0;
-  sim.control().dt_max_s = 30 * kDay;
-  sim.run_until(end_s);
-  SteadyRun r;
-  r.steps = sim.last_step().accepted;
-  const ConstFieldView v = sim.fields().view(u);
-  for (std::size_t c = 0; c < ustar.size(); ++c)
-    r.max_relative_change = std::max(r.max_relative_change, std::abs(v[c] - ustar[c]) / ustar[c]);
-  return r;
-}
 
 TEST(LinearlyImplicit, KeepsSteadyStateAtAnyStep) {
   const SteadyRun li = steady_state_run(TimeScheme::linearly_implicit, 365 * kDay);
