@@ -37,8 +37,8 @@ void Inflammation::add_rhs(const VoxelContext& at, const double* y, double* dydt
                    p_.resolution_per_s * (I - p_.immune_baseline[at.layer]);
   dydt[damage_] -= (p_.damage_clearance_per_immune_per_s * I + p_.damage_decay_per_s) * d;
   dydt[fibrin_] -= (p_.fibrin_clearance_per_immune_per_s * I + p_.fibrinolysis_per_s) * f;
-  dydt[gf_] += p_.growth_factor_per_immune * I + p_.growth_factor_per_fibrin * f -
-               p_.growth_factor_decay_per_s * y[gf_];
+  dydt[gf_] += p_.growth_factor_per_immune * I + p_.growth_factor_per_fibrin * f;
+  if (!p_.growth_factor_decay_in_transport) dydt[gf_] -= p_.growth_factor_decay_per_s * y[gf_];
 }
 
 bool Inflammation::add_jacobian(const VoxelContext&, const double* y, int n, double* J) const {
@@ -58,7 +58,7 @@ bool Inflammation::add_jacobian(const VoxelContext&, const double* y, int n, dou
   at(fibrin_, immune_) -= p_.fibrin_clearance_per_immune_per_s * f;
   at(gf_, immune_) += p_.growth_factor_per_immune;
   at(gf_, fibrin_) += p_.growth_factor_per_fibrin;
-  at(gf_, gf_) -= p_.growth_factor_decay_per_s;
+  if (!p_.growth_factor_decay_in_transport) at(gf_, gf_) -= p_.growth_factor_decay_per_s;
   return true;
 }
 

@@ -19,8 +19,9 @@
 ///
 /// Cells enter from vessels (ν₀ stands for resident cells and capillaries just outside the
 /// voxel, which the 2D voxel cannot see), then move by random motility (registered as transport
-/// by skin_model, D = 1 µm²/s †). The signal decay δ_g is the growth factor's only sink and lives
-/// here.
+/// by skin_model, D = 1 µm²/s †). The signal decay δ_g is the growth factor's only sink; it lives
+/// here, or in the transport when skin_model solves it with the diffusion
+/// (`[time] growth_factor_solve = "coupled"`).
 ///
 /// Defaults and sources (calibration to SCIENCE.md §4: peak at hours–1 day, resolved by 3–5 days):
 ///  - k_res = 1.5 /day (t½ 11 h): between the tissue neutrophil t½ 8–10 h († sources.md §4) and
@@ -59,6 +60,9 @@ struct InflammationParams {
   double growth_factor_per_immune = 2e-3;  ///< ng/mL/s at immune = 1
   double growth_factor_per_fibrin = 0.01;  ///< ng/mL/s at fibrin = 1
   double growth_factor_decay_per_s = 0.6931471805599453 / 7200.0;
+  /// true: δ_g is solved by the transport together with the signal's diffusion
+  /// (Transport::set_coupled_decay; skin_model decides) and left out here.
+  bool growth_factor_decay_in_transport = false;
 };
 
 void validate(const InflammationParams& params);

@@ -241,6 +241,15 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
               : gs.is_3d() ? Grid::make_3d(gs.nx(), gs.ny(), gs.dx_um, std::move(z_faces))
                            : Grid::make_2d(gs.nx(), gs.dx_um, std::move(z_faces));
   grid.assign_layers(layers);
+  // A 3D sparse Cholesky fills in far more than a 2D one (~N^(4/3) entries, ~N² work).
+  constexpr std::size_t kCoupledMaxCells3d = 60000;
+  if (grid.dim() == 3 && config.growth_factor_solve == GrowthFactorSolve::coupled &&
+      grid.num_cells() > kCoupledMaxCells3d)
+    throw InputError("[time] growth_factor_solve = \"coupled\" on a 3D grid of " +
+                     std::to_string(grid.num_cells()) +
+                     " cells: its sparse factorisation would be too large (at most " +
+                     std::to_string(kCoupledMaxCells3d) +
+                     " cells in 3D); use \"sweeps\" (the default) or a coarser grid");
   auto sim = std::make_unique<Simulation>(std::move(grid));
   const Grid& g = sim->grid();
   const int n_layers = static_cast<int>(g.layer_names().size());
@@ -284,6 +293,14 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
   f.add({"topical", "ug/cm^3", config.topical.enabled, true, 1e-2, "topical agent"});
   if (config.scar.enabled)
     f.add({"scar", "1", false, true, 1e-3, "scar matrix (dense disordered collagen), fraction"});
+
+  for (const auto& [name, atol] : config.abs_tolerances) {
+    if (!f.contains(name))
+      throw InputError("[time.atol] " + name + ": no such field" +
+                       suggest_nearest(name, f.names()) + " (fields: " + join(f.names(), ", ") +
+                       ")");
+    f.set_abs_tolerance(f.index(name), atol);
+  }
 
   // Per-layer baselines.
   const int ve = g.layer_id("viable_epidermis");
@@ -331,6 +348,10 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
     D_fibro[k] = l > ve ? tp.fibroblasts_um2_per_s : 0.0;
   }
   tr.set_diffusion(f.index("growth_factor"), Diffusivity::uniform(tp.growth_factor_um2_per_s));
+  if (config.growth_factor_solve == GrowthFactorSolve::coupled) {
+    tr.set_coupled_decay(f.index("growth_factor"), p.inflammation.growth_factor_decay_per_s);
+    p.inflammation.growth_factor_decay_in_transport = true;
+  }
   tr.set_diffusion(f.index("immune"), Diffusivity::by_depth(D_immune));
   tr.set_diffusion(f.index("keratinocytes"), Diffusivity::by_depth(D_kerat));
   tr.set_diffusion(f.index("fibroblasts"), Diffusivity::by_depth(D_fibro));

@@ -214,6 +214,24 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
     c.control.rtol = t.query_double("rtol", D::rtol);
     t.require_range("rtol", c.control.rtol, 1e-5, 0.2);
     c.control.scheme = read_time_scheme(t);
+    c.control.dt_max_s = t.query_time_s("dt_max", c.control.dt_max_s);
+    t.require_range("dt_max", c.control.dt_max_s, 1.0, 30 * kDay, dims::time);
+    if (t.has_table("atol")) {
+      const TomlTable a = t.table("atol");
+      for (const std::string& name : a.keys()) {
+        const double v = a.get_double(name);
+        if (!(v > 0.0) || !std::isfinite(v))
+          a.fail(name, "must be a finite absolute tolerance > 0, in the field's units");
+        c.abs_tolerances.emplace_back(name, v);
+      }
+    }
+    const std::string gf = t.query_string("growth_factor_solve", "sweeps");
+    if (gf == "coupled")
+      c.growth_factor_solve = GrowthFactorSolve::coupled;
+    else if (gf != "sweeps")
+      t.fail("growth_factor_solve", "is \"" + gf +
+                                        "\"; valid: \"sweeps\" (the default) or \"coupled\" "
+                                        "(fewer steps, less accurate: docs/numerics.md)");
   }
 
   // [treatment]

@@ -58,5 +58,30 @@ TEST(Inflammation, PositivityJacobianValidation) {
   EXPECT_THROW(validate(bad), InputError);
 }
 
+TEST(Inflammation, DecayInTransportLeavesOnlyTheSources) {
+  auto sim = column();
+  const FieldSet& f = sim->fields();
+  InflammationParams with_decay, without_decay;
+  without_decay.growth_factor_decay_in_transport = true;
+  const Inflammation a(f, with_decay), b(f, without_decay);
+  std::vector<double> y = state(f);
+  const int g = f.index("growth_factor");
+  y[g] = 4.0;
+  std::vector<double> da(f.num_fields(), 0.0), db(f.num_fields(), 0.0);
+  VoxelContext at;
+  at.layer = 2;
+  a.add_rhs(at, y.data(), da.data());
+  b.add_rhs(at, y.data(), db.data());
+  for (int i = 0; i < f.num_fields(); ++i)
+    EXPECT_DOUBLE_EQ(db[i] - da[i], i == g ? with_decay.growth_factor_decay_per_s * 4.0 : 0.0)
+        << f.info(i).name;
+  expect_jacobian_matches(b, at, y);
+  const int n = f.num_fields();
+  std::vector<double> Ja(n * n, 0.0), Jb(n * n, 0.0);
+  a.add_jacobian(at, y.data(), n, Ja.data());
+  b.add_jacobian(at, y.data(), n, Jb.data());
+  EXPECT_DOUBLE_EQ(Jb[g * n + g] - Ja[g * n + g], with_decay.growth_factor_decay_per_s);
+}
+
 }  // namespace
 }  // namespace skinheal::models

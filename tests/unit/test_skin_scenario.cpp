@@ -2,6 +2,7 @@
 // both shipped skin scenarios load, use every key, and build; bad input names the key.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "engine/error.hpp"
@@ -66,6 +67,50 @@ TEST(SkinScenario, SingleNeedleRunsAtReducedSizeAndTheChannelConductsTheAgent) {
   const double through_sc = layer_mean(*intact, "topical", pap);
   EXPECT_GT(through_channel, 0.0);
   EXPECT_GT(through_channel, 100.0 * through_sc);
+}
+
+// [time] growth_factor_solve = "coupled", [time.atol] and [time] dt_max reach the model; the
+// coupled solve (decay with the diffusion) tracks the default (decay among the reactions) over
+// the first day after a session, where both resolve the transient.
+TEST(SkinScenario, CoupledGrowthFactorAtolAndDtMaxReachTheModel) {
+  const TomlReader reader = TomlReader::from_string(R"(
+[model]
+kind = "skin"
+[grid]
+width = "600 um"
+depth = "1 mm"
+dx = "40 um"
+[treatment]
+sessions = ["0 d"]
+[time]
+end = "1 d"
+dt_max = "6 h"
+growth_factor_solve = "coupled"
+[time.atol]
+growth_factor = 0.005
+)",
+                                                    "coupled.toml");
+  SkinModelConfig c = load_skin_scenario(reader.root());
+  reader.check_all_used();
+  EXPECT_EQ(c.growth_factor_solve, GrowthFactorSolve::coupled);
+  EXPECT_DOUBLE_EQ(c.control.dt_max_s, 6 * 3600.0);
+  auto coupled = build_skin_model(c);
+  const int gf = coupled->fields().index("growth_factor");
+  EXPECT_TRUE(coupled->transport().is_coupled(gf));
+  EXPECT_DOUBLE_EQ(coupled->transport().coupled_decay_per_s(gf),
+                   c.params.inflammation.growth_factor_decay_per_s);
+  EXPECT_DOUBLE_EQ(coupled->fields().info(gf).abs_tolerance, 0.005);
+  c.growth_factor_solve = GrowthFactorSolve::sweeps;
+  auto sweeps = build_skin_model(c);
+  EXPECT_FALSE(sweeps->transport().is_coupled(gf));
+  coupled->run_until(kDay);
+  sweeps->run_until(kDay);
+  const int pap = coupled->grid().layer_id("papillary_dermis");
+  for (const char* field : {"growth_factor", "immune", "fibroblasts"}) {
+    const double a = layer_mean(*coupled, field, pap), b = layer_mean(*sweeps, field, pap);
+    EXPECT_NEAR(a, b, 0.05 * std::abs(b)) << field;
+  }
+  EXPECT_LT(coupled->last_step().accepted, sweeps->last_step().accepted);
 }
 
 TEST(SkinScenario, BadInputNamesTheKey) {
