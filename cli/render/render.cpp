@@ -305,11 +305,12 @@ RenderReport render_result(const RenderOptions& o) {
   }
   const ResultSummary summary = result.read_summary();
 
+  // 2. A display to render on (Xvfb if none); stopped when this function returns or throws.
+  // Started before the output directory is created, so a display failure leaves nothing behind.
+  VirtualDisplay display(o.width_px, o.height_px);
   std::filesystem::create_directories(o.output_dir);
   const std::filesystem::path dir(o.output_dir);
   RenderReport report;
-  // 2. A display to render on (Xvfb if none); stopped when this function returns or throws.
-  VirtualDisplay display(o.width_px, o.height_px);
   report.display = display.display();
   report.started_xvfb = display.started();
 
@@ -322,6 +323,7 @@ RenderReport render_result(const RenderOptions& o) {
   std::vector<std::string> frames;
   const int header_px = std::clamp(o.height_px / 14, 30, 70);
   for (std::size_t s : snaps) {
+    display.require_running();  // VTK aborts if it cannot connect: fail with a message instead
     std::map<std::string, std::vector<float>> data;
     for (const std::string& f : needed)
       if (!data.count(f)) data[f] = result.read_snapshot(f, s);
@@ -379,6 +381,7 @@ RenderReport render_result(const RenderOptions& o) {
 
   // 3. Timeline from /summary.
   {
+    display.require_running();
     const std::string path = (dir / "timeline.png").string();
     std::string subtitle = std::filesystem::path(o.input).filename().string();
     detail::write_timeline(path, summary, names, ctx.reference_s, marked_events(events), o.width_px,

@@ -10,13 +10,23 @@ namespace skinheal::render {
 /// \brief Makes sure an X display is available for the lifetime of the object.
 ///
 /// If DISPLAY is set and non-empty, it is used as it is and nothing is started. Otherwise
-/// Xvfb is started with an argument vector (fork + execvp, never a shell):
-/// `Xvfb -displayfd FD -screen 0 WxHx24 -nolisten tcp`. With `-displayfd` Xvfb itself picks a
-/// free display number and writes it to FD once it accepts connections, so there is neither a
-/// race on the number nor a guessed sleep. DISPLAY is then set to ":N". The destructor
-/// terminates Xvfb (SIGTERM, then SIGKILL after 2 s), reaps it and unsets DISPLAY again; the
-/// child also gets PR_SET_PDEATHSIG so it dies with skinheal even after kill -9.
-/// Throws Error if Xvfb is missing or does not come up within 10 s.
+/// Xvfb is started with an argument vector (fork + execv, never a shell):
+/// `Xvfb -displayfd 3 -screen 0 WxHx24 -nolisten tcp -noreset`.
+/// - With `-displayfd` Xvfb itself picks a free display number (it skips every number whose
+///   socket another server holds) and writes it to fd 3 once it accepts connections, so
+///   concurrent skinheal processes each get their own display, with neither a race on the
+///   number nor a guessed sleep. No lock files are involved, so stale ones do not matter.
+/// - `-noreset` is essential: by default an X server resets itself whenever its last client
+///   disconnects, and the reset drops a client that connected meanwhile; VTK opens a new X
+///   connection for every image right after closing the previous one, so without it
+///   XOpenDisplay intermittently failed and VTK aborted with "bad X server connection".
+/// - Xvfb's stdin/stdout are /dev/null, its stderr goes to an unlinked temporary file whose
+///   last line is quoted in any error, and it inherits no other descriptor of skinheal.
+/// DISPLAY is then set to ":N". The destructor terminates Xvfb (SIGTERM, then SIGKILL after
+/// 2 s), reaps it and unsets DISPLAY again; the child also gets PR_SET_PDEATHSIG so it dies
+/// with skinheal even after kill -9.
+/// Throws Error (one line: the command, what went wrong, what to install) if Xvfb is missing,
+/// exits or does not come up within 30 s.
 class VirtualDisplay {
  public:
   VirtualDisplay(int screen_width, int screen_height);
@@ -28,9 +38,14 @@ class VirtualDisplay {
   bool started() const { return pid_ > 0; }
   /// The display in use, e.g. ":1".
   const std::string& display() const { return display_; }
+  /// Throws Error if the Xvfb started here has exited since (call before opening a window:
+  /// VTK aborts the process when it cannot connect). Does nothing for an existing DISPLAY.
+  void require_running();
 
  private:
   pid_t pid_ = -1;
+  int log_fd_ = -1;  ///< Xvfb's stderr (an unlinked temporary file)
+  std::string command_;
   std::string display_;
 };
 

@@ -2,21 +2,43 @@
 """Checks for `skinheal render` and `skinheal info` (run by CTest, see
 tests/CMakeLists.d/render.cmake). Usage: check_render.py MODE SKINHEAL WORKDIR [SOURCE_DIR]
 
-Modes: setup (runs the fixtures), images2d, channel, images3d, gif, info, badinput. Every mode asserts numbers and exits
-non-zero with a message on the first failed check. Rendering runs with DISPLAY unset, so
-skinheal must start its own Xvfb. PNGs are decoded here with zlib (no imaging library).
+Modes: setup (runs the fixtures), images2d, channel, images3d, gif, info, badinput, xvfb
+(concurrent renders and Xvfb failures). Every mode asserts numbers and exits non-zero with a
+message on the first failed check (and the last skinheal command's exit, stdout and stderr).
+Rendering runs with DISPLAY unset, so skinheal must start its own Xvfb. PNGs are decoded here
+with zlib (no imaging library).
 """
 import json
 import os
 import shutil
+import signal
+import socket
 import struct
 import subprocess
 import sys
 import zlib
 
 
+# The last skinheal command run here, so that any failed check also shows what skinheal said.
+LAST_RUN = {}
+
+
+def describe_run(r):
+    if r.returncode < 0:
+        try:
+            how = "was killed by signal %s" % signal.Signals(-r.returncode).name
+        except ValueError:
+            how = "was killed by signal %d" % -r.returncode
+    else:
+        how = "exited %d" % r.returncode
+    return "%s %s\nstdout:\n%s\nstderr:\n%s" % (" ".join(r.args), how, r.stdout, r.stderr)
+
+
 def fail(msg):
     print("FAIL: " + msg)
+    if LAST_RUN:
+        print("last skinheal command: " + describe_run(LAST_RUN["run"]))
+    sys.stdout.flush()
     sys.exit(1)
 
 
@@ -89,9 +111,9 @@ def luminance_std(img):
 
 def run(cmd, env=None, expect=0):
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    LAST_RUN["run"] = r
     if expect is not None and r.returncode != expect:
-        fail("%s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s" %
-             (" ".join(cmd), r.returncode, expect, r.stdout, r.stderr))
+        fail("expected exit %d" % expect)
     return r
 
 
@@ -122,7 +144,9 @@ def snapshot_count(h5):
 def render(skinheal, h5, outdir, extra, env=None):
     shutil.rmtree(outdir, ignore_errors=True)
     r = run([skinheal, "render", h5, "-o", outdir] + extra, env=env or headless_env())
-    with open(os.path.join(outdir, "render.json")) as f:
+    manifest = os.path.join(outdir, "render.json")
+    check(os.path.exists(manifest), manifest + " was not written")
+    with open(manifest) as f:
         return r, json.load(f)
 
 
@@ -342,6 +366,153 @@ def mode_badinput(skinheal, work, source):
         print("render %-22s exit 2: %s" % (" ".join(opts), lines[0]))
 
 
+def x_setup(number):
+    """Connect to X display :NUMBER (abstract socket) and send the connection setup request."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect("\0/tmp/.X11-unix/X%d" % number)
+    sock.sendall(struct.pack("<BxHHHHxx", 0x6C, 11, 0, 0, 0))  # little-endian, X11.0, no auth
+    return sock
+
+
+def x_setup_reply(sock):
+    """What the server answered to x_setup: accepted, refused, authenticate or dropped."""
+    sock.settimeout(30)
+    try:
+        first = sock.recv(1)
+    except OSError as e:
+        return "dropped (%s)" % e
+    finally:
+        sock.close()
+    return {b"\x01": "accepted", b"\x00": "refused", b"\x02": "authenticate"}.get(first, "dropped")
+
+
+def xvfb_probe_wrapper(args):
+    """Stands in for Xvfb in mode xvfb: starts the real one (SKINHEAL_TEST_REAL_XVFB) with
+    skinheal's arguments, and before handing the display number on to skinheal checks that the
+    server keeps a client that connects while the previous last client disconnects. That is
+    what VTK does between two images (it closes one window's X connection and opens the next
+    at once); on a loaded machine the server sees both in one poll, and an X server that resets
+    when its last client leaves (the default without -noreset) drops the newcomer, so VTK
+    aborted with "bad X server connection". Freezing the server (SIGSTOP) while the first
+    client leaves and the second arrives makes that order certain. Appends one JSON line per
+    server to SKINHEAL_TEST_PROBE_LOG."""
+    import ctypes
+    real, log = os.environ["SKINHEAL_TEST_REAL_XVFB"], os.environ["SKINHEAL_TEST_PROBE_LOG"]
+    args = list(args)
+    at = args.index("-displayfd") + 1
+    to_skinheal = int(args[at])
+    r, w = os.pipe()
+    args[at] = str(w)
+    libc = ctypes.CDLL(None)
+    xvfb = subprocess.Popen([real] + args, pass_fds=(w,),
+                            preexec_fn=lambda: libc.prctl(1, signal.SIGTERM))  # PDEATHSIG
+    os.close(w)
+    signal.signal(signal.SIGTERM, lambda *_: xvfb.terminate())
+    number = b""
+    while not number.endswith(b"\n"):
+        chunk = os.read(r, 32)
+        if not chunk:
+            sys.exit(xvfb.wait())  # the real Xvfb failed: so does its stand-in
+        number += chunk
+    n = int(number)
+    last = x_setup(n)
+    last.settimeout(30)
+    first = {b"\x01": "accepted"}.get(last.recv(1), "not accepted")  # the server's only client
+    os.kill(xvfb.pid, signal.SIGSTOP)
+    try:
+        last.close()  # ... leaves
+        newcomer = x_setup(n)  # ... and the next one arrives before the server looks
+    finally:
+        os.kill(xvfb.pid, signal.SIGCONT)
+    second = x_setup_reply(newcomer)
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.write(fd, (json.dumps({"display": n, "first": first, "second": second}) + "\n").encode())
+    os.close(fd)
+    os.write(to_skinheal, number)
+    os.close(to_skinheal)
+    sys.exit(xvfb.wait())
+
+
+def mode_xvfb(skinheal, work, source):
+    """Private displays: three renders at once, DISPLAY unset, each start their own Xvfb, which
+    must keep a client that arrives as the last one leaves (xvfb_probe_wrapper); all three
+    succeed. A failing Xvfb and a missing one each give one line on stderr (the command, what
+    went wrong, `apt-get install xvfb xauth`), exit 2 and no output directory."""
+    h5 = ensure_result(skinheal, work, source, "channel_2d")
+    n = snapshot_count(h5)
+    xvfb = shutil.which("Xvfb")
+    check(xvfb is not None, "Xvfb not installed")
+    bindir = os.path.join(work, "xvfb_probe_bin")
+    shutil.rmtree(bindir, ignore_errors=True)
+    os.makedirs(bindir)
+    with open(os.path.join(bindir, "Xvfb"), "w") as f:
+        f.write('#!/bin/sh\nexec %s %s --xvfb-probe "$@"\n' % (sys.executable,
+                                                                 os.path.abspath(__file__)))
+    os.chmod(os.path.join(bindir, "Xvfb"), 0o755)
+    log = os.path.join(work, "xvfb_probe.log")
+    if os.path.exists(log):
+        os.remove(log)
+    env = headless_env()
+    env.update(PATH=bindir + os.pathsep + env.get("PATH", "/usr/bin:/bin"),
+               SKINHEAL_TEST_REAL_XVFB=xvfb, SKINHEAL_TEST_PROBE_LOG=log)
+    procs = []
+    for k in range(3):
+        out = os.path.join(work, "xvfb_%d" % k)
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = [skinheal, "render", h5, "-o", out, "--size", "400x300", "--no-movie"]
+        procs.append((out, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                            text=True, env=env)))
+    for out, p in procs:
+        stdout, stderr = p.communicate(timeout=240)
+        LAST_RUN["run"] = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
+        check(p.returncode == 0, "a render of three at once failed")
+        check("Xvfb started for this run" in stdout, "expected its own Xvfb")
+        with open(os.path.join(out, "render.json")) as f:
+            images = json.load(f)["images"]
+        check(len(images) == n + 1, "%s: %d images, expected %d" % (out, len(images), n + 1))
+        print(stdout.strip().splitlines()[-1])
+    with open(log) as f:
+        probes = [json.loads(line) for line in f]
+    check(len(probes) == 3, "expected 3 Xvfb probes, got %d" % len(probes))
+    for pr in probes:
+        check(pr["first"] == "accepted", "display :%d refused a first client: %s" %
+              (pr["display"], pr["first"]))
+        check(pr["second"] == "accepted",
+              "display :%d %s a client that connected as the last one left: the X server resets "
+              "when its last client disconnects (Xvfb needs -noreset), so VTK's next window "
+              "would fail with 'bad X server connection'" % (pr["display"], pr["second"]))
+    print("3 renders at once: each its own Xvfb, displays %s; each keeps a client arriving as "
+          "the last leaves" % sorted(pr["display"] for pr in probes))
+
+    # Xvfb that fails at start-up (as when it cannot listen), and no Xvfb at all.
+    faildir = os.path.join(work, "xvfb_fail_bin")
+    shutil.rmtree(faildir, ignore_errors=True)
+    os.makedirs(faildir)
+    with open(os.path.join(faildir, "Xvfb"), "w") as f:
+        f.write("#!/bin/sh\necho '(EE) ' >&2\necho 'Fatal server error:' >&2\n"
+                "echo \"(EE) Cannot establish any listening sockets(EE) \" >&2\n"
+                "echo '(EE) Please consult the The X.Org Foundation support ' >&2\nexit 1\n")
+    os.chmod(os.path.join(faildir, "Xvfb"), 0o755)
+    emptydir = os.path.join(work, "xvfb_empty_bin")
+    os.makedirs(emptydir, exist_ok=True)
+    for name, path, needles in (
+            ("failing", faildir, [os.path.join(faildir, "Xvfb") + " -displayfd",
+                                  "exited with status 1",
+                                  "Cannot establish any listening sockets"]),
+            ("missing", emptydir, ["Xvfb is not on PATH"])):
+        out = os.path.join(work, "xvfb_" + name)
+        shutil.rmtree(out, ignore_errors=True)
+        env = headless_env()
+        env["PATH"] = path
+        r = run([skinheal, "render", h5, "-o", out, "--no-movie"], env=env, expect=2)
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        check(len(lines) == 1, "%s Xvfb: expected one line on stderr" % name)
+        for needle in needles + ["apt-get install xvfb xauth"]:
+            check(needle in lines[0], "%s Xvfb: the error lacks '%s'" % (name, needle))
+        check(not os.path.exists(out), "%s Xvfb: %s was created" % (name, out))
+        print("%s Xvfb: exit 2: %s" % (name, lines[0]))
+
+
 def mode_setup(skinheal, work, source):
     for name in ("channel_2d", "channel_3d"):
         path = os.path.join(work, name + ".h5")
@@ -352,14 +523,17 @@ def mode_setup(skinheal, work, source):
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--xvfb-probe":
+        xvfb_probe_wrapper(sys.argv[2:])
     if len(sys.argv) < 4:
         print(__doc__)
         sys.exit(2)
     mode, skinheal, work = sys.argv[1], sys.argv[2], sys.argv[3]
     source = sys.argv[4] if len(sys.argv) > 4 else os.path.join(os.path.dirname(__file__), "..",
                                                                 "..")
-    modes = {"setup": mode_setup, "images2d": mode_images2d, "channel": mode_channel, "images3d": mode_images3d,
-             "gif": mode_gif, "info": mode_info, "badinput": mode_badinput}
+    modes = {"setup": mode_setup, "images2d": mode_images2d, "channel": mode_channel,
+             "images3d": mode_images3d, "gif": mode_gif, "info": mode_info,
+             "badinput": mode_badinput, "xvfb": mode_xvfb}
     check(mode in modes, "unknown mode " + mode)
     modes[mode](skinheal, os.path.abspath(work), source)
     print("OK " + mode)
