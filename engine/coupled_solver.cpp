@@ -1,6 +1,7 @@
 // The coupled diffusion–decay step: a sparse LDLᵀ per distinct θh, kept in a small cache.
 #include "engine/coupled_solver.hpp"
 
+#include <Eigen/Eigenvalues>
 #include <Eigen/OrderingMethods>
 #include <Eigen/SparseCholesky>
 #include <Eigen/SparseCore>
@@ -38,6 +39,68 @@ struct CoupledSolver::Impl {
   long clock = 0;
   long factorisations = 0;
   Eigen::VectorXd rhs, x;
+  // Fast diagonalisation (set_separable): per axis the generalised eigenvectors P (Pᵀ A P = I)
+  // and eigenvalues l; scratch for the transforms.
+  bool separable = false;
+  int nx = 0, ny = 0, nz = 0;
+  Eigen::MatrixXd Px, Py, Pz;
+  Eigen::VectorXd lx, ly, lz;
+  Eigen::VectorXd spectral, scratch;
+
+  using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Map = Eigen::Map<RowMatrix>;
+
+  // v ← (Px ⊗ Py ⊗ Pz)ᵀ v (forward) or (Px ⊗ Py ⊗ Pz) v (back), v laid out [(k·ny + j)·nx + i].
+  void transform(double* v, bool forward) {
+    const Eigen::Index NX = nx, NY = ny, NZ = nz;
+    scratch.resize(NX * NY * NZ);
+    Map V(v, NZ * NY, NX), W(scratch.data(), NZ * NY, NX);
+    auto x_pass = [&] {
+      if (NX == 1) return;
+      W.noalias() = forward ? RowMatrix(V * Px) : RowMatrix(V * Px.transpose());
+      V = W;
+    };
+    auto y_pass = [&] {
+      if (NY == 1) return;
+      for (Eigen::Index k = 0; k < NZ; ++k) {
+        Map Vk(v + k * NY * NX, NY, NX), Wk(scratch.data() + k * NY * NX, NY, NX);
+        if (forward)
+          Wk.noalias() = Py.transpose() * Vk;
+        else
+          Wk.noalias() = Py * Vk;
+        Vk = Wk;
+      }
+    };
+    auto z_pass = [&] {
+      Map Vz(v, NZ, NY * NX), Wz(scratch.data(), NZ, NY * NX);
+      if (forward)
+        Wz.noalias() = Pz.transpose() * Vz;
+      else
+        Wz.noalias() = Pz * Vz;
+      Vz = Wz;
+    };
+    if (forward) {
+      x_pass();
+      y_pass();
+      z_pass();
+    } else {
+      z_pass();
+      y_pass();
+      x_pass();
+    }
+  }
+
+  void solve_separable(double theta_h, double* v) {
+    transform(v, true);
+    const double base = 1.0 + theta_h * decay;
+    for (int k = 0; k < nz; ++k)
+      for (int j = 0; j < ny; ++j) {
+        double* row = v + (static_cast<std::size_t>(k) * ny + j) * nx;
+        const double c = base + theta_h * (ly[j] + lz[k]);
+        for (int i = 0; i < nx; ++i) row[i] /= c + theta_h * lx[i];
+      }
+    transform(v, false);
+  }
 
   Cholesky& factor_for(double theta_h) {
     ++clock;
@@ -101,6 +164,7 @@ void CoupledSolver::set_operator(std::vector<double> volume_um3, const std::vect
   s.volume = std::move(volume_um3);
   s.decay = decay_per_s;
   for (Slot& slot : s.slots) slot = Slot{};
+  s.separable = false;
   s.rhs.resize(static_cast<Eigen::Index>(n));
   s.x.resize(static_cast<Eigen::Index>(n));
 }
@@ -131,9 +195,66 @@ void CoupledSolver::step(double* u, const double* source, double h_s, double the
     s.x = s.K.selfadjointView<Eigen::Lower>() * uv;
     s.rhs -= (1.0 - theta) * h_s * (s.x + s.decay * V.cwiseProduct(uv));
   }
+  if (s.separable) {
+    s.solve_separable(theta * h_s, s.rhs.data());
+    Eigen::Map<Eigen::VectorXd>(u, n) = s.rhs;
+    return;
+  }
   Cholesky& factor = s.factor_for(theta * h_s);
   s.x = factor.solve(s.rhs);
   Eigen::Map<Eigen::VectorXd>(u, n) = s.x;
+}
+
+namespace {
+
+// Generalised eigen-decomposition of (S, diag a): P with Pᵀ diag(a) P = I, Pᵀ S P = diag(l).
+void decompose(const CoupledSolver::AxisOperator& axis, Eigen::MatrixXd& P, Eigen::VectorXd& l) {
+  const Eigen::Index n = static_cast<Eigen::Index>(axis.measure.size());
+  SKINHEAL_REQUIRE(n > 0, "coupled solver: an axis needs at least one cell");
+  SKINHEAL_REQUIRE(
+      axis.stiffness.empty() || axis.stiffness.size() == static_cast<std::size_t>(n * n),
+      "coupled solver: an axis stiffness must be n x n");
+  Eigen::MatrixXd S = Eigen::MatrixXd::Zero(n, n);
+  if (!axis.stiffness.empty())
+    S = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+        axis.stiffness.data(), n, n);
+  S = 0.5 * (S + S.transpose());  // symmetric up to the rounding of the face products
+  Eigen::MatrixXd A = Eigen::Map<const Eigen::VectorXd>(axis.measure.data(), n).asDiagonal();
+  Eigen::GeneralizedSelfAdjointEigenSolver<Eigen::MatrixXd> es(S, A);
+  SKINHEAL_REQUIRE(es.info() == Eigen::Success,
+                   "coupled solver: the eigen-decomposition of an axis operator failed");
+  P = es.eigenvectors();
+  l = es.eigenvalues();
+}
+
+}  // namespace
+
+void CoupledSolver::set_separable(const AxisOperator& x, const AxisOperator& y,
+                                  const AxisOperator& z) {
+  Impl& s = *impl_;
+  SKINHEAL_REQUIRE(has_operator(), "coupled solver: set_separable before set_operator");
+  const std::size_t nx = x.measure.size(), ny = y.measure.size(), nz = z.measure.size();
+  SKINHEAL_REQUIRE(nx * ny * nz == s.volume.size(),
+                   "coupled solver: the axes do not span the operator's cells");
+  for (std::size_t k = 0; k < nz; ++k)
+    for (std::size_t j = 0; j < ny; ++j)
+      for (std::size_t i = 0; i < nx; ++i) {
+        const double V = s.volume[(k * ny + j) * nx + i];
+        const double product = x.measure[i] * y.measure[j] * z.measure[k];
+        SKINHEAL_REQUIRE(std::abs(product - V) <= 1e-10 * V,
+                         "coupled solver: the axis measures do not multiply to the cell volumes");
+      }
+  decompose(x, s.Px, s.lx);
+  decompose(y, s.Py, s.ly);
+  decompose(z, s.Pz, s.lz);
+  s.nx = static_cast<int>(nx);
+  s.ny = static_cast<int>(ny);
+  s.nz = static_cast<int>(nz);
+  s.separable = true;
+}
+
+bool CoupledSolver::is_separable() const {
+  return impl_->separable;
 }
 
 }  // namespace skinheal

@@ -702,6 +702,33 @@ struct Transport::Impl {
     }
     if (!ft.coupled) ft.coupled = std::make_shared<CoupledSolver>();
     ft.coupled->set_operator(std::move(volume), lower, ft.decay_per_s);
+    // Uniform D: the operator is a sum of Kronecker products of 1D operators, which the solver
+    // diagonalises once instead of factorising at every step size.
+    if (ft.D.kind() == Diffusivity::Kind::uniform) {
+      CoupledSolver::AxisOperator ax, ay, az;
+      az.measure = g.dz_um();
+      ay.measure.assign(ny, g.dim() == 3 ? g.dy_um() : 1.0);
+      ax.measure.resize(nx);
+      for (int i = 0; i < nx; ++i)
+        ax.measure[i] = g.volume_of_cell_um3(g.index(i, 0, 0)) / (ay.measure[0] * az.measure[0]);
+      Coefficients r;
+      auto stiffness = [&](Axis axis, CoupledSolver::AxisOperator& op) {
+        const int L = static_cast<int>(op.measure.size());
+        if (L == 1 && axis != Axis::z) return;
+        uniform_rows(ft, axis, 0, r);
+        op.stiffness.assign(static_cast<std::size_t>(L) * L, 0.0);
+        for (int m = 0; m < L; ++m) {
+          const double a = op.measure[m];
+          op.stiffness[static_cast<std::size_t>(m) * L + m] = -a * r.di[m];
+          if (m > 0) op.stiffness[static_cast<std::size_t>(m) * L + m - 1] = -a * r.lo[m];
+          if (m + 1 < L) op.stiffness[static_cast<std::size_t>(m) * L + m + 1] = -a * r.up[m];
+        }
+      };
+      stiffness(Axis::x, ax);
+      stiffness(Axis::y, ay);
+      stiffness(Axis::z, az);
+      ft.coupled->set_separable(ax, ay, az);
+    }
     ft.boundary_source = std::move(source);
     ft.assembled_D = ft.D.values();
     ft.assembled_surface = ft.surface;

@@ -119,8 +119,9 @@ class Transport {
   /// a reaction–transport split both lose for a fast signal in balance between decay and
   /// diffusion. The decay then belongs to the transport (leave it out of the reactions).
   /// Backward Euler under lod_backward_euler; Crank–Nicolson with the monotone fallback under
-  /// symmetric_cn. Cost: one sparse Cholesky per distinct step size (cached), cheap on 2D
-  /// grids, expensive in 3D. Not for fields that move by taxis.
+  /// symmetric_cn. Cost: with a uniform D, dense 1D transforms per solve (fast
+  /// diagonalisation, any geometry); otherwise one sparse Cholesky per distinct step size
+  /// (cached), cheap on 2D grids, expensive on large 3D ones. Not for fields that move by taxis.
   void set_coupled_decay(int field, double decay_per_s);
   bool is_coupled(int field) const;
   double coupled_decay_per_s(int field) const;

@@ -241,15 +241,6 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
               : gs.is_3d() ? Grid::make_3d(gs.nx(), gs.ny(), gs.dx_um, std::move(z_faces))
                            : Grid::make_2d(gs.nx(), gs.dx_um, std::move(z_faces));
   grid.assign_layers(layers);
-  // A 3D sparse Cholesky fills in far more than a 2D one (~N^(4/3) entries, ~N² work).
-  constexpr std::size_t kCoupledMaxCells3d = 60000;
-  if (grid.dim() == 3 && config.growth_factor_solve == GrowthFactorSolve::coupled &&
-      grid.num_cells() > kCoupledMaxCells3d)
-    throw InputError("[time] growth_factor_solve = \"coupled\" on a 3D grid of " +
-                     std::to_string(grid.num_cells()) +
-                     " cells: its sparse factorisation would be too large (at most " +
-                     std::to_string(kCoupledMaxCells3d) +
-                     " cells in 3D); use \"sweeps\" (the default) or a coarser grid");
   auto sim = std::make_unique<Simulation>(std::move(grid));
   const Grid& g = sim->grid();
   const int n_layers = static_cast<int>(g.layer_names().size());

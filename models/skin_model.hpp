@@ -152,7 +152,7 @@ StepControl default_skin_step_control();
 
 /// \brief How the growth factor's diffusion and decay are solved (`[time] growth_factor_solve`).
 /// The default is `sweeps`: on the 12-month default scenario `coupled` takes 352 instead of
-/// 3 079 steps (6 s instead of 35 s) but its day-365 collagen I is 7 % below the sweeps' tight
+/// 3 079 steps (4 s instead of 35 s) but its day-365 collagen I is 7 % below the sweeps' tight
 /// reference (docs/numerics.md, "The coupled growth-factor solve").
 enum class GrowthFactorSolve {
   sweeps,   ///< line sweeps for the diffusion, the decay among the reactions
