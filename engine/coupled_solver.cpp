@@ -1,4 +1,5 @@
-// The coupled diffusion–decay step: a sparse LDLᵀ per distinct θh, kept in a small cache.
+// The coupled diffusion–decay step: fast diagonalisation when the operator is separable
+// (uniform D), else a sparse LDLᵀ per distinct θh, kept in a small cache.
 #include "engine/coupled_solver.hpp"
 
 #include <Eigen/Eigenvalues>
@@ -45,7 +46,7 @@ struct CoupledSolver::Impl {
   int nx = 0, ny = 0, nz = 0;
   Eigen::MatrixXd Px, Py, Pz;
   Eigen::VectorXd lx, ly, lz;
-  Eigen::VectorXd spectral, scratch;
+  Eigen::VectorXd scratch;
 
   using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using Map = Eigen::Map<RowMatrix>;
@@ -57,7 +58,10 @@ struct CoupledSolver::Impl {
     Map V(v, NZ * NY, NX), W(scratch.data(), NZ * NY, NX);
     auto x_pass = [&] {
       if (NX == 1) return;
-      W.noalias() = forward ? RowMatrix(V * Px) : RowMatrix(V * Px.transpose());
+      if (forward)
+        W.noalias() = V * Px;
+      else
+        W.noalias() = V * Px.transpose();
       V = W;
     };
     auto y_pass = [&] {
@@ -171,9 +175,6 @@ void CoupledSolver::set_operator(std::vector<double> volume_um3, const std::vect
 
 bool CoupledSolver::has_operator() const {
   return !impl_->volume.empty();
-}
-std::size_t CoupledSolver::size() const {
-  return impl_->volume.size();
 }
 long CoupledSolver::factorisations() const {
   return impl_->factorisations;

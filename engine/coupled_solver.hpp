@@ -38,7 +38,6 @@ class CoupledSolver {
   void set_operator(std::vector<double> volume_um3, const std::vector<Entry>& lower_K,
                     double decay_per_s);
   bool has_operator() const;
-  std::size_t size() const;
 
   /// The operator's tensor structure when the diffusivity is uniform (optional; call after
   /// set_operator): per axis (x, y, z; cells ordered (k·ny + j)·nx + i), the 1D cell measures

@@ -93,6 +93,18 @@ bool same_boundary(const Boundary& a, const Boundary& b) {
          a.permeability_um_per_s == b.permeability_um_per_s;
 }
 
+// Transport alone obeys a discrete maximum principle: after a step every value must lie in
+// [min(0, data, boundary values), max(data, boundary values)]. True if [new_min, new_max]
+// leaves those bounds beyond round-off, given the largest value before the step.
+bool leaves_maximum_principle(const FieldTransport& ft, double saved_max, double new_min,
+                              double new_max) {
+  double upper = saved_max;
+  for (const Boundary* bc : {&ft.surface, &ft.bottom})
+    if (bc->kind != Boundary::Kind::no_flux) upper = std::max(upper, bc->value);
+  const double slack = 1e-12 * std::max(std::abs(upper), 1e-300);
+  return new_min < -slack || new_max > upper + slack;
+}
+
 // Conductance (µm/s) of a face between two cells of widths wp, wq (µm) and diffusivities
 // Dp, Dq (µm²/s): the series resistance of the two half cells — the harmonic mean.
 inline double face_conductance(double wp, double Dp, double wq, double Dq) {
@@ -768,13 +780,10 @@ struct Transport::Impl {
     }
     saved.assign(v.data, v.data + v.size);
     coupled_step(fields, field, h, 0.5);
-    const FieldTransport& ft = get(field);
-    double upper = *std::max_element(saved.begin(), saved.end());
-    for (const Boundary* bc : {&ft.surface, &ft.bottom})
-      if (bc->kind != Boundary::Kind::no_flux) upper = std::max(upper, bc->value);
     const auto [lowest, highest] = std::minmax_element(v.data, v.data + v.size);
-    const double slack = 1e-12 * std::max(std::abs(upper), 1e-300);
-    if (*lowest >= -slack && *highest <= upper + slack) return false;
+    if (!leaves_maximum_principle(get(field), *std::max_element(saved.begin(), saved.end()),
+                                  *lowest, *highest))
+      return false;
     std::copy(saved.begin(), saved.end(), v.data);
     coupled_step(fields, field, h, 1.0);
     return true;
@@ -881,27 +890,22 @@ TransportStats Transport::step(FieldSet& fields, double dt_s, TransportScheme sc
       impl_->field_step(fields, f, dt_s, 0.5, scheme);
       continue;
     }
-    // Transport alone obeys a discrete maximum principle: the result must stay within
-    // [min(0, data, boundary values), max(data, boundary values)]. Crank–Nicolson can leave it
+    // Crank–Nicolson can leave the bounds of the maximum principle (leaves_maximum_principle)
     // on steep data at large steps; backward Euler cannot. The step itself saves the field
     // and records the extrema (in its first and last pass over memory where it can).
     FieldView v = fields.view(f);
     if (saved.size() != v.size) saved.resize(v.size);
     GuardRecord record(saved.data(), g.nz());
     impl_->field_step(fields, f, dt_s, 0.5, scheme, &record);
-    const FieldTransport& ft = impl_->fields.at(f);
-    double upper = -std::numeric_limits<double>::infinity();
+    double saved_max = -std::numeric_limits<double>::infinity();
     double new_min = std::numeric_limits<double>::infinity();
     double new_max = -std::numeric_limits<double>::infinity();
     for (int k = 0; k < g.nz(); ++k) {
-      upper = std::max(upper, record.saved_max[k]);
+      saved_max = std::max(saved_max, record.saved_max[k]);
       new_min = std::min(new_min, record.new_min[k]);
       new_max = std::max(new_max, record.new_max[k]);
     }
-    for (const Boundary* bc : {&ft.surface, &ft.bottom})
-      if (bc->kind != Boundary::Kind::no_flux) upper = std::max(upper, bc->value);
-    const double slack = 1e-12 * std::max(std::abs(upper), 1e-300);
-    if (new_min < -slack || new_max > upper + slack) {
+    if (leaves_maximum_principle(impl_->fields.at(f), saved_max, new_min, new_max)) {
       const std::size_t plane = g.plane_size();
       parallel::for_each(
           static_cast<std::size_t>(g.nz()),

@@ -152,8 +152,9 @@ StepControl default_skin_step_control();
 
 /// \brief How the growth factor's diffusion and decay are solved (`[time] growth_factor_solve`).
 /// The default is `sweeps`: on the 12-month default scenario `coupled` takes 352 instead of
-/// 3 079 steps (4 s instead of 35 s) but its day-365 collagen I is 7 % below the sweeps' tight
-/// reference (docs/numerics.md, "The coupled growth-factor solve").
+/// 3 079 steps (4 s instead of 35 s), but its day-365 papillary collagen I is 11 % below a
+/// converged reference, against 6 % for `sweeps` (docs/numerics.md, "The coupled
+/// growth-factor solve").
 enum class GrowthFactorSolve {
   sweeps,   ///< line sweeps for the diffusion, the decay among the reactions
   coupled,  ///< one sparse implicit solve of diffusion + decay (Transport::set_coupled_decay)
