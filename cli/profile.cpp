@@ -47,11 +47,14 @@ void print_profile(std::ostream& out, const Simulation& sim) {
   out << line;
   std::snprintf(line, sizeof line,
                 "  reactions: %.1f%% of voxel integrations skipped as quiescent; %.2f ROS2 "
-                "sub-steps per integrated voxel\n",
+                "sub-steps per integrated voxel, %.1f%% of them factorised densely\n",
                 s.voxel_steps > 0 ? 100.0 * static_cast<double>(s.reaction_skipped) /
                                         static_cast<double>(s.voxel_steps)
                                   : 0.0,
-                integrated > 0.0 ? static_cast<double>(s.reaction_substeps) / integrated : 0.0);
+                integrated > 0.0 ? static_cast<double>(s.reaction_substeps) / integrated : 0.0,
+                s.reaction_substeps > 0 ? 100.0 * static_cast<double>(s.reaction_dense) /
+                                              static_cast<double>(s.reaction_substeps)
+                                        : 0.0);
   out << line;
   // Which fields' error set the step size (most often first).
   std::vector<std::pair<long, std::string>> limits;

@@ -147,15 +147,22 @@ struct StepperSettings {
   double quiescent;
   const double* atol;
   const char* nonneg;
+  const SmallSparseLu* plan;  // null: dense LU only
+};
+
+// What one voxel integration did (for ReactionStats).
+struct VoxelWork {
+  int substeps = 0;  // 0: skipped as quiescent
+  int dense = 0;     // sub-steps factorised with the dense LU while a sparse plan existed
 };
 
 // Integrate one voxel over [t_s, t_s + dt_s] with ROS2 on N × N fixed-size Eigen matrices
-// (N = Eigen::Dynamic: runtime size up to kMaxReactingFields). Returns the sub-steps taken; 0
-// if the voxel was skipped as quiescent (see reaction.hpp).
+// (N = Eigen::Dynamic: runtime size up to kMaxReactingFields). I − γτJ is factorised with the
+// sparse plan when J lies in its pattern and every pivot passes its threshold, else densely.
 template <int N>
-int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& terms,
-                    const StepperSettings& cfg, VoxelContext& at, double* state, double t_s,
-                    double dt_s) {
+VoxelWork integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& terms,
+                          const StepperSettings& cfg, VoxelContext& at, double* state, double t_s,
+                          double dt_s) {
   using Vec = Eigen::Matrix<double, N, 1, 0, (N > 0 ? N : kMaxReactingFields), 1>;
   // J as the terms fill it (row-major); M = I − γτJ column-major, as lu_factor takes it.
   using Mat = Eigen::Matrix<double, N, N, (N == 1 ? Eigen::ColMajor : Eigen::RowMajor),
@@ -172,8 +179,13 @@ int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& term
     out.setZero();
     for (const auto& term : terms) term->add_rhs(at, u.data(), out.data());
   };
+  // The sparse plan's matrix (row-major, only its filled() entries are used), and whether the
+  // current J lies in the plan's pattern.
+  double Ms[kMaxReactingFields * kMaxReactingFields];
+  bool sparse_ok = false;
   auto jacobian = [&](Vec& u) {
     sum_jacobian(terms, at, u.data(), n, cfg.atol, J.data(), base.data(), bumped.data());
+    sparse_ok = cfg.plan != nullptr && cfg.plan->in_pattern(J.data());
   };
   double t = t_s;
   const double t_end = t_s + dt_s;
@@ -198,11 +210,11 @@ int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& term
       }
       const double x = mu * dt_s;
       const double growth = x > 0.0 ? std::expm1(x) / x : 1.0;
-      if (fnorm * dt_s * growth <= cfg.quiescent) return 0;  // y unchanged
+      if (fnorm * dt_s * growth <= cfg.quiescent) return {};  // y unchanged
     }
   }
   double tau = dt_s;
-  int sub = 0;
+  int sub = 0, dense = 0;
   bool fresh = true;  // J and f0 belong to (t, y)
   while (t < t_end) {
     tau = std::min(tau, t_end - t);
@@ -212,9 +224,25 @@ int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& term
       eval(y, f0);
       fresh = true;
     }
-    M = ColMat::Identity(n, n) - (kGamma * tau) * J;
+    bool sparse = false;
+    if (sparse_ok) {
+      const double c = kGamma * tau;
+      for (int e : cfg.plan->filled()) Ms[e] = -c * J.data()[e];
+      for (int i = 0; i < n; ++i) Ms[i * (n + 1)] += 1.0;
+      double scale[kMaxReactingFields];  // the error weights (small_sparse_lu.hpp: growth test)
+      for (int f = 0; f < n; ++f) scale[f] = cfg.atol[f] + cfg.rtol * std::abs(y[f]);
+      sparse = cfg.plan->factor(Ms, scale);
+    }
     int piv[kMaxReactingFields];
-    if (!lu_factor<(N > 0 ? N : 0)>(M.data(), piv, n)) {
+    auto solve = [&](double* b) {
+      if (sparse)
+        cfg.plan->solve(Ms, b);
+      else
+        lu_solve<(N > 0 ? N : 0)>(M.data(), piv, b, n);
+    };
+    if (!sparse && cfg.plan != nullptr) ++dense;
+    if (!sparse) M = ColMat::Identity(n, n) - (kGamma * tau) * J;
+    if (!sparse && !lu_factor<(N > 0 ? N : 0)>(M.data(), piv, n)) {
       tau *= 0.2;  // singular at this sub-step: a smaller γτ moves M towards the identity
       if (++sub > cfg.max_substeps)
         throw NumericalError("reactions: I - γτJ stays singular at voxel (" + std::to_string(at.i) +
@@ -223,12 +251,12 @@ int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& term
       continue;
     }
     k1 = f0;
-    lu_solve<(N > 0 ? N : 0)>(M.data(), piv, k1.data(), n);
+    solve(k1.data());
     y1 = y + tau * k1;
     at.t_s = t + tau;
     eval(y1, f1);
     k2 = f1 - 2.0 * k1;
-    lu_solve<(N > 0 ? N : 0)>(M.data(), piv, k2.data(), n);
+    solve(k2.data());
     ynew = y + (1.5 * tau) * k1 + (0.5 * tau) * k2;
     double err = 0.0;
     for (int f = 0; f < n; ++f) {
@@ -253,7 +281,7 @@ int integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& term
     }
   }
   for (int f = 0; f < n; ++f) state[f] = y[f];
-  return sub;
+  return {sub, dense};
 }
 
 // r ← (I − h J(y))⁻¹ r at one voxel (N = 0: runtime size up to kMaxReactingFields). Returns
@@ -312,8 +340,9 @@ VoxelContext context_of(const Grid& grid, std::size_t c, double t_s) {
   return at;
 }
 
-using VoxelIntegrator = int (*)(const std::vector<std::shared_ptr<const ReactionTerm>>&,
-                                const StepperSettings&, VoxelContext&, double*, double, double);
+using VoxelIntegrator = VoxelWork (*)(const std::vector<std::shared_ptr<const ReactionTerm>>&,
+                                      const StepperSettings&, VoxelContext&, double*, double,
+                                      double);
 
 template <int... Ns>
 VoxelIntegrator pick_integrator(int n, std::integer_sequence<int, Ns...>) {
@@ -323,6 +352,18 @@ VoxelIntegrator pick_integrator(int n, std::integer_sequence<int, Ns...>) {
 }
 
 }  // namespace
+
+std::shared_ptr<const SmallSparseLu> Reactions::sparse_plan(int n) const {
+  std::vector<char> pattern(static_cast<std::size_t>(n) * n, 0);
+  for (const auto& term : terms_)
+    if (!term->jacobian_pattern(n, pattern.data())) return nullptr;
+  const std::lock_guard<std::mutex> lock(plan_cache_->mutex);
+  if (!plan_cache_->plan || plan_cache_->pattern != pattern) {
+    plan_cache_->plan = std::make_shared<const SmallSparseLu>(n, pattern);
+    plan_cache_->pattern = std::move(pattern);
+  }
+  return plan_cache_->plan;
+}
 
 ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) const {
   ReactionStats stats;
@@ -337,16 +378,18 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
     atol[f] = fields.info(f).abs_tolerance;
     nonneg[f] = fields.info(f).non_negative;
   }
+  const std::shared_ptr<const SmallSparseLu> plan = options_.sparse_lu ? sparse_plan(n) : nullptr;
   const StepperSettings cfg{n,
                             options_.rtol > 0.0 ? options_.rtol : default_rtol_,
                             options_.max_substeps,
                             options_.substeps,
                             options_.quiescent_tolerance,
                             atol.data(),
-                            nonneg.data()};
+                            nonneg.data(),
+                            plan.get()};
   // Fixed-size Eigen matrices for up to 16 fields; runtime-sized (no heap) beyond.
   const VoxelIntegrator integrate = pick_integrator(n, std::make_integer_sequence<int, 16>{});
-  std::atomic<std::size_t> total_sub{0}, total_skipped{0};
+  std::atomic<std::size_t> total_sub{0}, total_skipped{0}, total_dense{0};
 
   // Balanced blocks of 64 voxels: voxels near a fresh wound take many more sub-steps than
   // intact skin, and a static split left one thread waiting (14 % of samples in libgomp).
@@ -354,13 +397,14 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
       N, 64,
       [&](std::size_t begin, std::size_t end) {
         double y[kMaxReactingFields];
-        std::size_t local_sub = 0, local_skipped = 0;
+        std::size_t local_sub = 0, local_skipped = 0, local_dense = 0;
         for (std::size_t c = begin; c < end; ++c) {
           VoxelContext at = context_of(grid, c, t_s);
           for (int f = 0; f < n; ++f) y[f] = store[f * N + c];
-          const int sub = integrate(terms_, cfg, at, y, t_s, dt_s);
-          local_sub += sub;
-          if (sub == 0) {
+          const VoxelWork work = integrate(terms_, cfg, at, y, t_s, dt_s);
+          local_sub += work.substeps;
+          local_dense += work.dense;
+          if (work.substeps == 0) {
             ++local_skipped;
             continue;  // quiescent: unchanged
           }
@@ -368,10 +412,12 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
         }
         total_sub += local_sub;
         total_skipped += local_skipped;
+        total_dense += local_dense;
       },
       N * 64);  // a voxel's implicit solve costs about as much as 64 cell updates
   stats.substeps = total_sub.load();
   stats.voxels_skipped = total_skipped.load();
+  stats.dense_factorisations = total_dense.load();
   stats.voxels_active = N - stats.voxels_skipped;
   return stats;
 }

@@ -187,6 +187,7 @@ void Simulation::split_step(FieldSet& f, double t_s, double h, TransportStats& t
     const ReactionStats r = reactions_.advance(f, t_s, h);
     stage_times_.reaction_substeps += r.substeps;
     stage_times_.reaction_skipped += r.voxels_skipped;
+    stage_times_.reaction_dense += r.dense_factorisations;
   }
   const StageTimer timer(stage_times_.transport_s);
   const TransportStats s = transport_.step(f, h, TransportScheme::lod_backward_euler);

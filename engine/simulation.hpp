@@ -92,6 +92,7 @@ struct StageTimes {
   std::size_t voxel_steps = 0;  ///< voxels × split steps (work of the transport sweeps)
   std::size_t reaction_substeps = 0;  ///< ROS2 sub-steps over all voxels and split steps
   std::size_t reaction_skipped = 0;   ///< voxel integrations skipped as quiescent
+  std::size_t reaction_dense = 0;     ///< ROS2 sub-steps factorised densely (not sparse)
   /// Per field (FieldSet order): accepted steps whose next size was set by that field's error
   /// (not by the growth cap, dt_max or a landing time). The clipping error counts as its own
   /// entry, `clip_limited`. Tells which process holds the step size down.

@@ -56,4 +56,10 @@ bool Angiogenesis::add_jacobian(const VoxelContext& at, const double* y, int n, 
   return true;
 }
 
+bool Angiogenesis::jacobian_pattern(int n, char* pattern) const {
+  for (const auto& [row, col] : {std::pair{vessels_, vessels_}, std::pair{vessels_, gf_}})
+    pattern[row * n + col] = 1;
+  return true;
+}
+
 }  // namespace skinheal::models

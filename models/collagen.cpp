@@ -108,4 +108,14 @@ bool Collagen::add_jacobian(const VoxelContext& at, const double* y, int n, doub
   return true;
 }
 
+bool Collagen::jacobian_pattern(int n, char* pattern) const {
+  for (const int row : {collagen_I_, collagen_III_}) {
+    for (const int col : {fibroblasts_, collagen_I_, collagen_III_, immune_})
+      pattern[row * n + col] = 1;
+    if (scar_ >= 0) pattern[row * n + scar_] = 1;
+  }
+  pattern[collagen_III_ * n + gf_] = 1;
+  return true;
+}
+
 }  // namespace skinheal::models

@@ -66,6 +66,7 @@ class Collagen final : public ReactionTerm {
   void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
   /// Analytic Jacobian (the stepper no longer differentiates collagen numerically).
   bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
+  bool jacobian_pattern(int n, char* pattern) const override;
 
  private:
   CollagenParams p_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "engine/error.hpp"
 #include "models/smooth_ramp.hpp"
@@ -56,6 +57,13 @@ bool Elastin::add_jacobian(const VoxelContext& at, const double* y, int n, doubl
   J[elastin_ * n + elastin_] -= p_.turnover_per_s + p_.elastase_per_immune_per_s * y[immune_];
   if (missing > 0.0) J[elastin_ * n + elastin_] -= k * act;
   J[elastin_ * n + immune_] -= p_.elastase_per_immune_per_s * y[elastin_];
+  return true;
+}
+
+bool Elastin::jacobian_pattern(int n, char* pattern) const {
+  for (const auto& [row, col] : {std::pair{elastin_, fibroblasts_}, std::pair{elastin_, elastin_},
+                                 std::pair{elastin_, immune_}})
+    pattern[row * n + col] = 1;
   return true;
 }
 

@@ -54,6 +54,7 @@ class Elastin final : public ReactionTerm {
   std::string name() const override { return "elastin"; }
   void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
   bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
+  bool jacobian_pattern(int n, char* pattern) const override;
 
  private:
   ElastinParams p_;

@@ -1,5 +1,7 @@
 #include "models/fibroblasts.hpp"
 
+#include <utility>
+
 #include "engine/error.hpp"
 
 namespace skinheal::models {
@@ -63,6 +65,15 @@ bool Fibroblasts::add_jacobian(const VoxelContext& at, const double* y, int n, d
       if (scar_ >= 0) J[gf_ * n + scar_] += -k * F;
     }
   }
+  return true;
+}
+
+bool Fibroblasts::jacobian_pattern(int n, char* pattern) const {
+  for (const auto& [row, col] :
+       {std::pair{fibroblasts_, fibroblasts_}, std::pair{fibroblasts_, gf_},
+        std::pair{gf_, fibroblasts_}, std::pair{gf_, collagen_I_}, std::pair{gf_, collagen_III_}})
+    pattern[row * n + col] = 1;
+  if (scar_ >= 0) pattern[gf_ * n + scar_] = 1;
   return true;
 }
 

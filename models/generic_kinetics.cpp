@@ -37,4 +37,10 @@ bool GenericKinetics::add_jacobian(const VoxelContext&, const double* y, int n, 
   return true;
 }
 
+bool GenericKinetics::jacobian_pattern(int n, char* pattern) const {
+  SKINHEAL_REQUIRE(max_field_ < n, "kinetics: a field index exceeds the number of fields");
+  for (const FieldKinetics& k : kinetics_) pattern[k.field * n + k.field] = 1;
+  return true;
+}
+
 }  // namespace skinheal::models

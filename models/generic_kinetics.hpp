@@ -30,6 +30,7 @@ class GenericKinetics final : public ReactionTerm {
   std::string name() const override { return "generic_kinetics"; }
   void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
   bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
+  bool jacobian_pattern(int n, char* pattern) const override;
 
  private:
   std::vector<FieldKinetics> kinetics_;

@@ -1,6 +1,7 @@
 #include "models/haemostasis.hpp"
 
 #include <cmath>
+#include <utility>
 
 #include "engine/error.hpp"
 
@@ -54,6 +55,13 @@ bool Haemostasis::add_jacobian(const VoxelContext& at, const double* y, int n, d
     J[blood_ * n + damage_] += kb * g;
     J[blood_ * n + fibrin_] += kb * y[damage_] * (-2.0 * f * fs2) / ((fs2 + f * f) * (fs2 + f * f));
   }
+  return true;
+}
+
+bool Haemostasis::jacobian_pattern(int n, char* pattern) const {
+  for (const auto& [row, col] : {std::pair{blood_, blood_}, std::pair{fibrin_, blood_},
+                                 std::pair{blood_, damage_}, std::pair{blood_, fibrin_}})
+    pattern[row * n + col] = 1;
   return true;
 }
 

@@ -62,6 +62,7 @@ class Haemostasis final : public ReactionTerm {
   std::string name() const override { return "haemostasis"; }
   void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
   bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
+  bool jacobian_pattern(int n, char* pattern) const override;
   /// Bleeding rate (blood volume fraction per s) at a voxel state.
   double bleeding_rate(int layer, const double* y) const;
 

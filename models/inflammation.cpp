@@ -1,5 +1,7 @@
 #include "models/inflammation.hpp"
 
+#include <utility>
+
 #include "engine/error.hpp"
 
 namespace skinheal::models {
@@ -59,6 +61,16 @@ bool Inflammation::add_jacobian(const VoxelContext&, const double* y, int n, dou
   at(gf_, immune_) += p_.growth_factor_per_immune;
   at(gf_, fibrin_) += p_.growth_factor_per_fibrin;
   if (!p_.growth_factor_decay_in_transport) at(gf_, gf_) -= p_.growth_factor_decay_per_s;
+  return true;
+}
+
+bool Inflammation::jacobian_pattern(int n, char* pattern) const {
+  for (const auto& [row, col] :
+       {std::pair{immune_, immune_}, std::pair{immune_, damage_}, std::pair{immune_, fibrin_},
+        std::pair{immune_, vessels_}, std::pair{damage_, damage_}, std::pair{damage_, immune_},
+        std::pair{fibrin_, fibrin_}, std::pair{fibrin_, immune_}, std::pair{gf_, immune_},
+        std::pair{gf_, fibrin_}, std::pair{gf_, gf_}})
+    pattern[row * n + col] = 1;
   return true;
 }
 

@@ -1,5 +1,7 @@
 #include "models/reepithelialisation.hpp"
 
+#include <utility>
+
 #include "engine/error.hpp"
 
 namespace skinheal::models {
@@ -54,6 +56,14 @@ bool Reepithelialisation::add_jacobian(const VoxelContext& at, const double* y, 
     J[barrier_ * n + barrier_] += -kb * (1.0 + p_.immune_on_barrier * I);
     J[barrier_ * n + immune_] += kb * p_.immune_on_barrier * (1.0 - y[barrier_]);
   }
+  return true;
+}
+
+bool Reepithelialisation::jacobian_pattern(int n, char* pattern) const {
+  for (const auto& [row, col] :
+       {std::pair{keratinocytes_, keratinocytes_}, std::pair{keratinocytes_, immune_},
+        std::pair{barrier_, barrier_}, std::pair{barrier_, immune_}})
+    pattern[row * n + col] = 1;
   return true;
 }
 

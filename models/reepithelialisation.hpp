@@ -62,6 +62,7 @@ class Reepithelialisation final : public ReactionTerm {
   std::string name() const override { return "reepithelialisation"; }
   void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
   bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
+  bool jacobian_pattern(int n, char* pattern) const override;
   /// ω(t): the occlusion factor at time t_s.
   double occlusion(double t_s) const;
 

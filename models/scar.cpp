@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "engine/error.hpp"
 #include "models/smooth_ramp.hpp"
@@ -87,6 +88,16 @@ bool Scar::add_jacobian(const VoxelContext& at, const double* y, int n, double* 
   d(collagen_III_, scar_) += c30 * remodel;
   d(collagen_III_, immune_) += c30 * dimm * S;
   d(collagen_III_, fibroblasts_) += c30 * dF * S;
+  return true;
+}
+
+bool Scar::jacobian_pattern(int n, char* pattern) const {
+  for (const auto& [row, col] :
+       {std::pair{scar_, scar_}, std::pair{scar_, immune_}, std::pair{scar_, fibroblasts_},
+        std::pair{collagen_I_, scar_}, std::pair{collagen_I_, immune_},
+        std::pair{collagen_I_, fibroblasts_}, std::pair{collagen_III_, scar_},
+        std::pair{collagen_III_, immune_}, std::pair{collagen_III_, fibroblasts_}})
+    pattern[row * n + col] = 1;
   return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "engine/error.hpp"
 
@@ -45,6 +46,12 @@ void Topical::add_rhs(const VoxelContext&, const double* y, double* dydt) const 
 bool Topical::add_jacobian(const VoxelContext&, const double* y, int n, double* J) const {
   J[topical_ * n + topical_] -= p_.vessel_clearance_per_s * y[vessels_];
   J[topical_ * n + vessels_] -= p_.vessel_clearance_per_s * y[topical_];
+  return true;
+}
+
+bool Topical::jacobian_pattern(int n, char* pattern) const {
+  for (const auto& [row, col] : {std::pair{topical_, topical_}, std::pair{topical_, vessels_}})
+    pattern[row * n + col] = 1;
   return true;
 }
 

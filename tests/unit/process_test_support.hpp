@@ -1,6 +1,7 @@
 // Shared harness of the per-process unit tests (tests/unit/test_<process>.cpp): a small skin
 // column carrying the contract fields, a generic voxel state, and two checks every process
-// must pass (analytic Jacobian vs central differences; positivity of non-negative fields).
+// must pass (analytic Jacobian vs central differences and inside its declared pattern;
+// positivity of non-negative fields).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -45,6 +46,12 @@ inline void expect_jacobian_matches(const ReactionTerm& term, const VoxelContext
   const int n = static_cast<int>(y.size());
   std::vector<double> J(n * n, 0.0);
   if (!term.add_jacobian(at, y.data(), n, J.data())) GTEST_SKIP() << "no analytic Jacobian";
+  // The declared pattern (engine/small_sparse_lu.hpp) covers every entry the Jacobian sets.
+  std::vector<char> pattern(n * n, 0);
+  ASSERT_TRUE(term.jacobian_pattern(n, pattern.data())) << "declare the Jacobian's pattern";
+  for (int e = 0; e < n * n; ++e)
+    if (J[e] != 0.0)
+      EXPECT_TRUE(pattern[e]) << "d f" << e / n << " / d y" << e % n << " is not declared";
   for (int j = 0; j < n; ++j) {
     const double h = 1e-6 * std::max(1.0, std::abs(y[j]));
     std::vector<double> up = y, dn = y, fu(n, 0.0), fd(n, 0.0);
