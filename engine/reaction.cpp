@@ -148,6 +148,7 @@ struct StepperSettings {
   const double* atol;
   const char* nonneg;
   const SmallSparseLu* plan;  // null: dense LU only
+  const char* lagged;         // null, or per field: the terms see its value at the call's start
 };
 
 // What one voxel integration did (for ReactionStats).
@@ -175,16 +176,27 @@ VoxelWork integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>
   ColMat M(n, n);
   ynew.setZero();  // silences a false maybe-uninitialized warning on fixed sizes
   for (int f = 0; f < n; ++f) y[f] = state[f];
+  // What the terms see: the state, with lagged fields held at their value at the call's start.
+  double seen[kMaxReactingFields];
+  auto view = [&](const Vec& u) -> double* {
+    for (int f = 0; f < n; ++f) seen[f] = (cfg.lagged && cfg.lagged[f]) ? state[f] : u[f];
+    return seen;
+  };
   auto eval = [&](const Vec& u, Vec& out) {
     out.setZero();
-    for (const auto& term : terms) term->add_rhs(at, u.data(), out.data());
+    const double* v = view(u);
+    for (const auto& term : terms) term->add_rhs(at, v, out.data());
   };
   // The sparse plan's matrix (row-major, only its filled() entries are used), and whether the
   // current J lies in the plan's pattern.
   double Ms[kMaxReactingFields * kMaxReactingFields];
   bool sparse_ok = false;
   auto jacobian = [&](Vec& u) {
-    sum_jacobian(terms, at, u.data(), n, cfg.atol, J.data(), base.data(), bumped.data());
+    sum_jacobian(terms, at, view(u), n, cfg.atol, J.data(), base.data(), bumped.data());
+    if (cfg.lagged)  // no term sees a change of a lagged field within the call
+      for (int j = 0; j < n; ++j)
+        if (cfg.lagged[j])
+          for (int i = 0; i < n; ++i) J(i, j) = 0.0;
     sparse_ok = cfg.plan != nullptr && cfg.plan->in_pattern(J.data());
   };
   double t = t_s;
@@ -379,6 +391,12 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
     nonneg[f] = fields.info(f).non_negative;
   }
   const std::shared_ptr<const SmallSparseLu> plan = options_.sparse_lu ? sparse_plan(n) : nullptr;
+  std::vector<char> lagged;
+  for (int f : options_.lagged_fields) {
+    SKINHEAL_REQUIRE(f >= 0 && f < n, "reactions: lagged field index out of range");
+    lagged.resize(n, 0);
+    lagged[f] = 1;
+  }
   const StepperSettings cfg{n,
                             options_.rtol > 0.0 ? options_.rtol : default_rtol_,
                             options_.max_substeps,
@@ -386,7 +404,8 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
                             options_.quiescent_tolerance,
                             atol.data(),
                             nonneg.data(),
-                            plan.get()};
+                            plan.get(),
+                            lagged.empty() ? nullptr : lagged.data()};
   // Fixed-size Eigen matrices for up to 16 fields; runtime-sized (no heap) beyond.
   const VoxelIntegrator integrate = pick_integrator(n, std::make_integer_sequence<int, 16>{});
   std::atomic<std::size_t> total_sub{0}, total_skipped{0}, total_dense{0};

@@ -77,6 +77,12 @@ struct ReactionOptions {
   /// falling back to the dense pivoted LU per sub-step (small_sparse_lu.hpp). Changes results
   /// only by rounding; false: always dense (comparisons, benchmarks).
   bool sparse_lu = true;
+  /// Fields the terms see at their value at the start of each advance() call, while their own
+  /// rate is still integrated: a fast signal whose decay and diffusion the transport solves
+  /// (Transport::set_coupled_decay) would otherwise be seen over the whole sub-step as it would
+  /// be without its decay, accumulating its sources (for a 2 h half-life and a 1-day step, tens
+  /// of times its level). Field indices.
+  std::vector<int> lagged_fields;
 };
 
 struct ReactionStats {

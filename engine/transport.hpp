@@ -117,7 +117,9 @@ class Transport {
   /// 1/s) in one sparse implicit solve over the whole grid (coupled_solver.hpp), instead of
   /// directional sweeps: its discrete steady state is kept at any step, which line sweeps and
   /// a reaction–transport split both lose for a fast signal in balance between decay and
-  /// diffusion. The decay then belongs to the transport (leave it out of the reactions).
+  /// diffusion. The decay then belongs to the transport (leave it out of the reactions), and
+  /// if other reaction terms read the field, lag it there (ReactionOptions::lagged_fields):
+  /// otherwise they see it accumulate its sources without its decay over the reaction sub-step.
   /// Backward Euler under lod_backward_euler; Crank–Nicolson with the monotone fallback under
   /// symmetric_cn. Cost: with a uniform D, dense 1D transforms per solve (fast
   /// diagonalisation, any geometry); otherwise one sparse Cholesky per distinct step size

@@ -368,6 +368,11 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
   if (config.scar.enabled) r.add(std::make_shared<Scar>(f, p.scar));
   sim->control() = config.control;
   r.options().rtol = 1e-3;
+  // With its decay in the transport, the growth factor is lagged in the reactions: the other
+  // processes see its value at the start of each reaction sub-step, not its sources piling up
+  // without their decay (docs/numerics.md, "The lagged growth factor").
+  if (config.growth_factor_solve == GrowthFactorSolve::coupled)
+    r.options().lagged_fields = {f.index("growth_factor")};
 
   // Sessions.
   for (std::size_t s = 0; s < config.sessions_s.size(); ++s) {

@@ -225,13 +225,13 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
         c.abs_tolerances.emplace_back(name, v);
       }
     }
-    const std::string gf = t.query_string("growth_factor_solve", "sweeps");
-    if (gf == "coupled")
-      c.growth_factor_solve = GrowthFactorSolve::coupled;
-    else if (gf != "sweeps")
+    const std::string gf = t.query_string("growth_factor_solve", "coupled");
+    if (gf == "sweeps")
+      c.growth_factor_solve = GrowthFactorSolve::sweeps;
+    else if (gf != "coupled")
       t.fail("growth_factor_solve", "is \"" + gf +
-                                        "\"; valid: \"sweeps\" (the default) or \"coupled\" "
-                                        "(fewer steps, less accurate: docs/numerics.md)");
+                                        "\"; valid: \"coupled\" (the default) or \"sweeps\" "
+                                        "(docs/numerics.md)");
   }
 
   // [treatment]

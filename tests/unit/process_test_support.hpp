@@ -49,9 +49,11 @@ inline void expect_jacobian_matches(const ReactionTerm& term, const VoxelContext
   // The declared pattern (engine/small_sparse_lu.hpp) covers every entry the Jacobian sets.
   std::vector<char> pattern(n * n, 0);
   ASSERT_TRUE(term.jacobian_pattern(n, pattern.data())) << "declare the Jacobian's pattern";
-  for (int e = 0; e < n * n; ++e)
-    if (J[e] != 0.0)
+  for (int e = 0; e < n * n; ++e) {
+    if (J[e] != 0.0) {
       EXPECT_TRUE(pattern[e]) << "d f" << e / n << " / d y" << e % n << " is not declared";
+    }
+  }
   for (int j = 0; j < n; ++j) {
     const double h = 1e-6 * std::max(1.0, std::abs(y[j]));
     std::vector<double> up = y, dn = y, fu(n, 0.0), fd(n, 0.0);

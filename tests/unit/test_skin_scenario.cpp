@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "engine/error.hpp"
 #include "engine/input/toml_reader.hpp"
@@ -67,6 +68,31 @@ TEST(SkinScenario, SingleNeedleRunsAtReducedSizeAndTheChannelConductsTheAgent) {
   const double through_sc = layer_mean(*intact, "topical", pap);
   EXPECT_GT(through_channel, 0.0);
   EXPECT_GT(through_channel, 100.0 * through_sc);
+}
+
+// Without [time] keys a skin run uses the coupled growth-factor solve, with the growth factor
+// lagged in the reactions, and steps of at most 7 days; "sweeps" selects the line sweeps, which
+// keep the decay among the reactions and lag nothing.
+TEST(SkinScenario, GrowthFactorSolveAndDtMaxDefaults) {
+  const auto load = [](const std::string& time_table) {
+    const TomlReader reader = TomlReader::from_string(
+        "[model]\nkind = \"skin\"\n[time]\nend = \"100 d\"\n" + time_table, "defaults.toml");
+    SkinModelConfig c = load_skin_scenario(reader.root());
+    reader.check_all_used();
+    return c;
+  };
+  const SkinModelConfig plain = load("");
+  EXPECT_EQ(plain.growth_factor_solve, GrowthFactorSolve::coupled);
+  EXPECT_DOUBLE_EQ(plain.control.dt_max_s, 7 * 86400.0);
+  const auto coupled = build_skin_model(plain);
+  EXPECT_EQ(coupled->reactions().options().lagged_fields,
+            std::vector<int>{coupled->fields().index("growth_factor")});
+  EXPECT_TRUE(coupled->transport().is_coupled(coupled->fields().index("growth_factor")));
+  const SkinModelConfig swept = load("growth_factor_solve = \"sweeps\"\n");
+  EXPECT_EQ(swept.growth_factor_solve, GrowthFactorSolve::sweeps);
+  const auto sweeps = build_skin_model(swept);
+  EXPECT_TRUE(sweeps->reactions().options().lagged_fields.empty());
+  EXPECT_FALSE(sweeps->transport().is_coupled(sweeps->fields().index("growth_factor")));
 }
 
 // [time] growth_factor_solve = "coupled", [time.atol] and [time] dt_max reach the model; the
