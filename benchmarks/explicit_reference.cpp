@@ -163,6 +163,12 @@ ExplicitResult explicit_integrate(Simulation& sim, std::vector<double>& state,
       diffusion_of[f] = static_cast<int>(diffusion.size());
       diffusion.push_back(build_diffusion(sim, g, f));
     }
+  // A field whose decay the transport solves with its diffusion (Transport::set_coupled_decay)
+  // has that decay here, where the reactions leave it out.
+  std::vector<double> decay(nf, 0.0);
+  for (int f = 0; f < nf; ++f)
+    if (transport.transports(f) && transport.is_coupled(f))
+      decay[f] = transport.coupled_decay_per_s(f);
   std::vector<char> non_negative(nf);
   std::vector<double> abs_tol(nf);
   for (int f = 0; f < nf; ++f) {
@@ -218,7 +224,7 @@ ExplicitResult explicit_integrate(Simulation& sim, std::vector<double>& state,
           for (int q = 0; q < nf * nf; ++q) J[q] += Jt[q];
         }
         for (int i = 0; i < nf; ++i) {
-          double row = -J[i * nf + i];
+          double row = -J[i * nf + i] + decay[i];
           for (int j = 0; j < nf; ++j)
             if (j != i) row += std::abs(J[i * nf + j]);
           if (diffusion_of[i] >= 0) row += diffusion[diffusion_of[i]].bound[c];
@@ -254,7 +260,7 @@ ExplicitResult explicit_integrate(Simulation& sim, std::vector<double>& state,
             at.t_s = t;
             for (int f = 0; f < nf; ++f) y[f] = state[f * N + c];
             reactions.rhs(at, y.data(), dydt.data(), nf);
-            for (int f = 0; f < nf; ++f) rate[f * N + c] = dydt[f];
+            for (int f = 0; f < nf; ++f) rate[f * N + c] = dydt[f] - decay[f] * y[f];
             for (const FieldDiffusion& d : diffusion)
               rate[d.field * N + c] += diffusion_rate(d, g, state.data() + d.field * N, c);
           }
