@@ -183,6 +183,57 @@ BENCHMARK(BM_ModelStep_2d_late)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// --- BM_ReactionStep -----------------------------------------------------------------------
+
+// The reaction stage alone: Reactions::advance over `dt_s` from the prepared state (2 mm width,
+// 4 900 voxels), one voxel at a time (lanes:0) or kLanes at a time (lanes:1), on 1 thread.
+// Run the two with --benchmark_enable_random_interleaving to compare them on a noisy machine.
+void reaction_step(benchmark::State& state, double start_s, double dt_s) {
+  const bool lanes = state.range(0) != 0;
+  const Threads threads(1);
+  Prepared& p = prepared(2, start_s);
+  Simulation& sim = *p.loaded.built.simulation;
+  skinheal::Reactions& reactions = sim.reactions();
+  const bool was = reactions.options().lanes;
+  reactions.options().lanes = lanes;
+  std::size_t substeps = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    sim.fields().storage() = p.fields;
+    state.ResumeTiming();
+    substeps += reactions.advance(sim.fields(), start_s, dt_s).substeps;
+  }
+  reactions.options().lanes = was;
+  const double cells = static_cast<double>(sim.grid().num_cells());
+  state.counters["voxels"] = cells;
+  state.counters["substeps_per_voxel"] =
+      static_cast<double>(substeps) / (cells * static_cast<double>(state.iterations()));
+  state.counters["voxel_integrations_per_s"] = benchmark::Counter(
+      cells * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+void BM_ReactionStep_session(benchmark::State& state) {
+  reaction_step(state, 3600.0, 3600.0);
+}
+BENCHMARK(BM_ReactionStep_session)
+    ->Name("BM_ReactionStep/2d/session")
+    ->ArgNames({"lanes"})
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_ReactionStep_late(benchmark::State& state) {
+  reaction_step(state, 200 * kDay, 7 * kDay);
+}
+BENCHMARK(BM_ReactionStep_late)
+    ->Name("BM_ReactionStep/2d/late")
+    ->ArgNames({"lanes"})
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 // --- BM_Scenario ---------------------------------------------------------------------------
 
 void scenario_case(benchmark::State& state, const std::string& name,

@@ -12,15 +12,16 @@
 #include <sstream>
 #include <utility>
 
+#include "engine/detail/reaction_stepper.hpp"
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
 
 namespace skinheal {
-namespace {
 
-constexpr double kGamma = 1.0 + 0.70710678118654752440;  // 1 + 1/√2 (L-stable ROS2)
-
-}  // namespace
+using detail::BlockWork;
+using detail::kGamma;
+using detail::StepperSettings;
+using detail::VoxelWork;
 
 void Reactions::add(std::shared_ptr<const ReactionTerm> term) {
   SKINHEAL_REQUIRE(term != nullptr, "reactions: null reaction term");
@@ -32,13 +33,10 @@ void Reactions::rhs(const VoxelContext& at, const double* y, double* dydt, int n
   for (const auto& t : terms_) t->add_rhs(at, y, dydt);
 }
 
-namespace {
+namespace detail {
 
-// Add ∂R/∂y at u into J (n × n row-major, zeroed first): analytic where a term provides it,
-// forward differences of that term otherwise. `base` and `bumped` are scratch of n values.
-void sum_jacobian(const std::vector<std::shared_ptr<const ReactionTerm>>& terms,
-                  const VoxelContext& at, double* u, int n, const double* atol, double* J,
-                  double* base, double* bumped) {
+void sum_jacobian(const Terms& terms, const VoxelContext& at, double* u, int n, const double* atol,
+                  double* J, double* base, double* bumped) {
   std::fill(J, J + static_cast<std::size_t>(n) * n, 0.0);
   for (const auto& term : terms) {
     if (term->add_jacobian(at, u, n, J)) continue;
@@ -55,6 +53,49 @@ void sum_jacobian(const std::vector<std::shared_ptr<const ReactionTerm>>& terms,
     }
   }
 }
+
+VoxelContext context_of(const Grid& grid, std::size_t c, double t_s) {
+  VoxelContext at;
+  at.cell = c;
+  const std::size_t plane = grid.plane_size();
+  at.k = static_cast<int>(c / plane);
+  const std::size_t rem = c % plane;
+  at.j = static_cast<int>(rem / grid.nx());
+  at.i = static_cast<int>(rem % grid.nx());
+  at.layer = grid.layer_of(c);
+  at.t_s = t_s;
+  return at;
+}
+
+bool is_quiescent(const StepperSettings& cfg, const double* y, const double* f, const double* J,
+                  double dt_s) {
+  // ‖f‖_s and the weighted logarithmic norm μ of J (reaction.hpp): skip if h‖f‖_s φ(μh) ≤ η.
+  const int n = cfg.n;
+  double scale[kMaxReactingFields];
+  double fnorm = 0.0;
+  for (int i = 0; i < n; ++i) {
+    scale[i] = cfg.atol[i] + cfg.rtol * std::abs(y[i]);
+    fnorm = std::max(fnorm, std::abs(f[i]) / scale[i]);
+  }
+  if (fnorm * dt_s > cfg.quiescent) return false;
+  double mu = -std::numeric_limits<double>::infinity();
+  for (int i = 0; i < n; ++i) {
+    double off = 0.0;
+    for (int j = 0; j < n; ++j)
+      if (j != i) off += std::abs(J[i * n + j]) * scale[j];
+    mu = std::max(mu, J[i * n + i] + off / scale[i]);
+  }
+  const double x = mu * dt_s;
+  const double growth = x > 0.0 ? std::expm1(x) / x : 1.0;
+  return fnorm * dt_s * growth <= cfg.quiescent;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::context_of;
+using detail::sum_jacobian;
 
 // LU factorisation with partial pivoting in place. A is column-major n × n (element (i, j) at
 // A[j * n + i]), so the pivot search, the multipliers and every column update run over
@@ -139,31 +180,12 @@ void lu_solve(const double* A, const int* piv, double* b_io, int n_runtime) {
 }
 #pragma GCC diagnostic pop
 
-struct StepperSettings {
-  int n;
-  double rtol;
-  int max_substeps;
-  bool substeps;
-  double quiescent;
-  const double* atol;
-  const char* nonneg;
-  const SmallSparseLu* plan;  // null: dense LU only
-  const char* lagged;         // null, or per field: the terms see its value at the call's start
-};
-
-// What one voxel integration did (for ReactionStats).
-struct VoxelWork {
-  int substeps = 0;  // 0: skipped as quiescent
-  int dense = 0;     // sub-steps factorised with the dense LU while a sparse plan existed
-};
-
 // Integrate one voxel over [t_s, t_s + dt_s] with ROS2 on N × N fixed-size Eigen matrices
 // (N = Eigen::Dynamic: runtime size up to kMaxReactingFields). I − γτJ is factorised with the
 // sparse plan when J lies in its pattern and every pivot passes its threshold, else densely.
 template <int N>
-VoxelWork integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>& terms,
-                          const StepperSettings& cfg, VoxelContext& at, double* state, double t_s,
-                          double dt_s) {
+VoxelWork integrate_voxel(const detail::Terms& terms, const StepperSettings& cfg, VoxelContext& at,
+                          double* state, const double* held, double t_s, double dt_s) {
   using Vec = Eigen::Matrix<double, N, 1, 0, (N > 0 ? N : kMaxReactingFields), 1>;
   // J as the terms fill it (row-major); M = I − γτJ column-major, as lu_factor takes it.
   using Mat = Eigen::Matrix<double, N, N, (N == 1 ? Eigen::ColMajor : Eigen::RowMajor),
@@ -179,7 +201,7 @@ VoxelWork integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>
   // What the terms see: the state, with lagged fields held at their value at the call's start.
   double seen[kMaxReactingFields];
   auto view = [&](const Vec& u) -> double* {
-    for (int f = 0; f < n; ++f) seen[f] = (cfg.lagged && cfg.lagged[f]) ? state[f] : u[f];
+    for (int f = 0; f < n; ++f) seen[f] = (cfg.lagged && cfg.lagged[f]) ? held[f] : u[f];
     return seen;
   };
   auto eval = [&](const Vec& u, Vec& out) {
@@ -204,27 +226,8 @@ VoxelWork integrate_voxel(const std::vector<std::shared_ptr<const ReactionTerm>>
   at.t_s = t;
   jacobian(y);
   eval(y, f0);
-  if (cfg.quiescent > 0.0) {
-    // ‖f‖_s and the weighted logarithmic norm μ of J (reaction.hpp): skip if h‖f‖_s φ(μh) ≤ η.
-    double scale[kMaxReactingFields];
-    double fnorm = 0.0;
-    for (int f = 0; f < n; ++f) {
-      scale[f] = cfg.atol[f] + cfg.rtol * std::abs(y[f]);
-      fnorm = std::max(fnorm, std::abs(f0[f]) / scale[f]);
-    }
-    if (fnorm * dt_s <= cfg.quiescent) {
-      double mu = -std::numeric_limits<double>::infinity();
-      for (int i = 0; i < n; ++i) {
-        double off = 0.0;
-        for (int j = 0; j < n; ++j)
-          if (j != i) off += std::abs(J(i, j)) * scale[j];
-        mu = std::max(mu, J(i, i) + off / scale[i]);
-      }
-      const double x = mu * dt_s;
-      const double growth = x > 0.0 ? std::expm1(x) / x : 1.0;
-      if (fnorm * dt_s * growth <= cfg.quiescent) return {};  // y unchanged
-    }
-  }
+  if (cfg.quiescent > 0.0 && detail::is_quiescent(cfg, y.data(), f0.data(), J.data(), dt_s))
+    return {};  // y unchanged
   double tau = dt_s;
   int sub = 0, dense = 0;
   bool fresh = true;  // J and f0 belong to (t, y)
@@ -339,22 +342,7 @@ int reacting_field_count(const FieldSet& fields) {
   return n;
 }
 
-VoxelContext context_of(const Grid& grid, std::size_t c, double t_s) {
-  VoxelContext at;
-  at.cell = c;
-  const std::size_t plane = grid.plane_size();
-  at.k = static_cast<int>(c / plane);
-  const std::size_t rem = c % plane;
-  at.j = static_cast<int>(rem / grid.nx());
-  at.i = static_cast<int>(rem % grid.nx());
-  at.layer = grid.layer_of(c);
-  at.t_s = t_s;
-  return at;
-}
-
-using VoxelIntegrator = VoxelWork (*)(const std::vector<std::shared_ptr<const ReactionTerm>>&,
-                                      const StepperSettings&, VoxelContext&, double*, double,
-                                      double);
+using detail::VoxelIntegrator;
 
 template <int... Ns>
 VoxelIntegrator pick_integrator(int n, std::integer_sequence<int, Ns...>) {
@@ -408,6 +396,9 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
                             lagged.empty() ? nullptr : lagged.data()};
   // Fixed-size Eigen matrices for up to 16 fields; runtime-sized (no heap) beyond.
   const VoxelIntegrator integrate = pick_integrator(n, std::make_integer_sequence<int, 16>{});
+  // kLanes voxels at a time when every term has lane versions (detail/reaction_stepper.hpp).
+  bool lanes = plan != nullptr && options_.lanes;
+  for (const auto& term : terms_) lanes = lanes && term->has_lanes();
   std::atomic<std::size_t> total_sub{0}, total_skipped{0}, total_dense{0};
 
   // Balanced blocks of 64 voxels: voxels near a fresh wound take many more sub-steps than
@@ -415,12 +406,20 @@ ReactionStats Reactions::advance(FieldSet& fields, double t_s, double dt_s) cons
   parallel::for_each_block_balanced(
       N, 64,
       [&](std::size_t begin, std::size_t end) {
-        double y[kMaxReactingFields];
+        if (lanes) {
+          const BlockWork work = detail::integrate_block_lanes(terms_, cfg, grid, store, N, begin,
+                                                               end, t_s, dt_s, integrate);
+          total_sub += work.substeps;
+          total_skipped += work.skipped;
+          total_dense += work.dense;
+          return;
+        }
+        double y[kMaxReactingFields], held[kMaxReactingFields];
         std::size_t local_sub = 0, local_skipped = 0, local_dense = 0;
         for (std::size_t c = begin; c < end; ++c) {
           VoxelContext at = context_of(grid, c, t_s);
-          for (int f = 0; f < n; ++f) y[f] = store[f * N + c];
-          const VoxelWork work = integrate(terms_, cfg, at, y, t_s, dt_s);
+          for (int f = 0; f < n; ++f) held[f] = y[f] = store[f * N + c];
+          const VoxelWork work = integrate(terms_, cfg, at, y, held, t_s, dt_s);
           local_sub += work.substeps;
           local_dense += work.dense;
           if (work.substeps == 0) {

@@ -29,20 +29,14 @@
 
 #include "engine/fields.hpp"
 #include "engine/grid.hpp"
+#include "engine/lanes.hpp"
 #include "engine/small_sparse_lu.hpp"
+#include "engine/voxel_context.hpp"
 
 namespace skinheal {
 
 /// Largest number of fields the per-voxel integrator handles (fixed-capacity Jacobian).
 inline constexpr int kMaxReactingFields = 24;
-
-/// \brief Where a reaction is evaluated.
-struct VoxelContext {
-  std::size_t cell = 0;
-  int i = 0, j = 0, k = 0;
-  int layer = 0;
-  double t_s = 0.0;
-};
 
 /// \brief One process's reaction right-hand side (and, optionally, its Jacobian).
 class ReactionTerm {
@@ -64,6 +58,15 @@ class ReactionTerm {
   /// takes the dense path when an entry falls outside, so a wrong declaration costs speed,
   /// never correctness.
   virtual bool jacobian_pattern(int n, char* pattern) const { return false; }
+
+  /// Whether add_rhs_lanes and add_jacobian_lanes are provided (lanes.hpp). When every term
+  /// provides them and declares its pattern, the stepper integrates kLanes voxels at a time.
+  virtual bool has_lanes() const { return false; }
+  /// add_rhs for kLanes voxels at once: y[f] and dydt[f] hold field f of every lane. Each lane
+  /// must get exactly what add_rhs gives for its voxel (the same formulas, lanes.hpp).
+  virtual void add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {}
+  /// add_jacobian for kLanes voxels at once (analytic; J[row · n + col] holds every lane's entry).
+  virtual void add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {}
 };
 
 struct ReactionOptions {
@@ -77,6 +80,11 @@ struct ReactionOptions {
   /// falling back to the dense pivoted LU per sub-step (small_sparse_lu.hpp). Changes results
   /// only by rounding; false: always dense (comparisons, benchmarks).
   bool sparse_lu = true;
+  /// With the sparse LU and terms that all provide lane versions (ReactionTerm::has_lanes),
+  /// integrate kLanes voxels at a time: the terms, the factorisation, the solves and the ROS2
+  /// stages as vector operations across voxels (reaction_lanes.cpp). Each voxel's arithmetic is
+  /// the same either way, so results agree to rounding; false: one voxel at a time.
+  bool lanes = true;
   /// Fields the terms see at their value at the start of each advance() call, while their own
   /// rate is still integrated: a fast signal whose decay and diffusion the transport solves
   /// (Transport::set_coupled_decay) would otherwise be seen over the whole sub-step as it would

@@ -94,16 +94,16 @@ bool SmallSparseLu::in_pattern(const double* A) const {
 
 bool SmallSparseLu::factor(double* A, const double* scale) const {
   // Weighted magnitude of entry (i, j) of S⁻¹AS: |a_ij| s_j / s_i.
-  double s_of[kMaxSize], inv_s[kMaxSize];
-  for (int i = 0; i < n_; ++i) {
-    s_of[i] = scale != nullptr ? scale[i] : 1.0;
-    inv_s[i] = 1.0 / s_of[i];
-  }
+  double s_of[kMaxSize];
+  for (int i = 0; i < n_; ++i) s_of[i] = scale != nullptr ? scale[i] : 1.0;
   // The largest diagonal entry (weight 1): a lower bound of the largest entry, so the test is
   // only stricter, and n reads instead of all filled entries.
   double largest = 0.0;
   for (const Step& st : steps_) largest = std::max(largest, std::abs(A[st.kk]));
-  double growth = 0.0;  // largest |l_ik u_kj| s_j / s_i of any update
+  // Every |l_ik u_kj| s_j / s_i within kGrowthLimit · largest, tested without dividing:
+  // |l_ik u_kj| s_j ≤ bound · s_i, written so that NaN fails.
+  const double bound = kGrowthLimit * largest;
+  bool within = true;
   const std::int16_t* l_pos = l_pos_.data();
   const Update* updates = updates_.data();
   for (const Step& st : steps_) {
@@ -116,11 +116,10 @@ bool SmallSparseLu::factor(double* A, const double* scale) const {
       const Update& op = updates[u];
       const double product = A[op.l] * A[op.u];
       A[op.target] -= product;
-      growth = std::max(growth, std::abs(product) * s_of[op.col] * inv_s[op.row]);
+      within = within && std::abs(product) * s_of[op.col] <= bound * s_of[op.row];
     }
   }
-  // Written so that NaN fails too.
-  return growth <= kGrowthLimit * largest;
+  return within;
 }
 
 void SmallSparseLu::solve(const double* A, double* b) const {
@@ -128,6 +127,41 @@ void SmallSparseLu::solve(const double* A, double* b) const {
   const SolveOp* ops = back_ops_.data();
   for (const BackStep& st : back_steps_) {
     const double x = b[st.k] * A[st.kk];
+    b[st.k] = x;
+    for (int a = st.op_begin; a < st.op_end; ++a) b[ops[a].dst] -= A[ops[a].pos] * x;
+  }
+}
+
+void SmallSparseLu::factor_lanes(Lanes* A, const Lanes* scale, bool* ok) const {
+  Lanes largest = {};
+  for (const Step& st : steps_) largest = vmax(largest, vabs(A[st.kk]));
+  // growth ≤ limit · largest, tested per update as |l u| s_j ≤ limit · largest · s_i (no
+  // division; written so that NaN fails, as factor()'s test does).
+  const Lanes bound = kGrowthLimit * largest;
+  LaneMask bad = {};
+  const std::int16_t* l_pos = l_pos_.data();
+  const Update* updates = updates_.data();
+  for (const Step& st : steps_) {
+    const Lanes pivot = A[st.kk];
+    bad |= ~(vabs(pivot) > 0.0);  // zero or NaN
+    const Lanes inv = 1.0 / pivot;
+    A[st.kk] = inv;
+    for (int a = st.l_begin; a < st.l_end; ++a) A[l_pos[a]] *= inv;
+    for (int u = st.update_begin; u < st.update_end; ++u) {
+      const Update& op = updates[u];
+      const Lanes product = A[op.l] * A[op.u];
+      A[op.target] -= product;
+      bad |= ~(vabs(product) * scale[op.col] <= bound * scale[op.row]);
+    }
+  }
+  for (int l = 0; l < kLanes; ++l) ok[l] = bad[l] == 0;
+}
+
+void SmallSparseLu::solve_lanes(const Lanes* A, Lanes* b) const {
+  for (const SolveOp& op : forward_ops_) b[op.dst] -= A[op.pos] * b[op.src];
+  const SolveOp* ops = back_ops_.data();
+  for (const BackStep& st : back_steps_) {
+    const Lanes x = b[st.k] * A[st.kk];
     b[st.k] = x;
     for (int a = st.op_begin; a < st.op_end; ++a) b[ops[a].dst] -= A[ops[a].pos] * x;
   }

@@ -32,6 +32,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/lanes.hpp"
+
 namespace skinheal {
 
 class SmallSparseLu {
@@ -64,6 +66,12 @@ class SmallSparseLu {
   bool factor(double* A, const double* scale = nullptr) const;
   /// Solve A x = b with the factors of factor(); b becomes x.
   void solve(const double* A, double* b) const;
+  /// factor() on kLanes matrices at once (lanes.hpp): A[e] holds entry e (row · n + column) of
+  /// every lane's matrix, scale[f] likewise. ok[l] is what factor() would return for lane l:
+  /// the same arithmetic, one vector operation for all lanes. A failed lane holds garbage.
+  void factor_lanes(Lanes* A, const Lanes* scale, bool* ok) const;
+  /// solve() on kLanes right-hand sides at once, b[f] field f of every lane.
+  void solve_lanes(const Lanes* A, Lanes* b) const;
 
  private:
   struct Update {

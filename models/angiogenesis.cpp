@@ -10,11 +10,14 @@ namespace skinheal::models {
 namespace {
 /// Rate of return to V₀: regrowth below, regression above, blended smoothly over ±2 % of V₀
 /// (a logistic switch keeps the right-hand side smooth for the step control). Returns k and dk/dv.
-std::pair<double, double> return_rate(const AngiogenesisParams& p, double v, double v0) {
-  const double w = 0.02 * v0;
-  const double sig = 1.0 / (1.0 + std::exp(-(v0 - v) / w));  // 1 below V₀, 0 above
-  const double k = p.regression_per_s + (p.regrowth_per_s - p.regression_per_s) * sig;
-  const double dk = (p.regrowth_per_s - p.regression_per_s) * (-sig * (1.0 - sig) / w);
+// The return rate k(V) toward V₀ (regrowth below V₀, regression above, switching smoothly)
+// and dk/dV.
+template <class T>
+std::pair<T, T> return_rate(const AngiogenesisParams& p, T v, T v0) {
+  const T w = 0.02 * v0;
+  const T sig = 1.0 / (1.0 + vexp(-(v0 - v) / w));  // 1 below V₀, 0 above
+  const T k = p.regression_per_s + (p.regrowth_per_s - p.regression_per_s) * sig;
+  const T dk = (p.regrowth_per_s - p.regression_per_s) * (-sig * (1.0 - sig) / w);
   return {k, dk};
 }
 }  // namespace
@@ -34,26 +37,45 @@ Angiogenesis::Angiogenesis(const FieldSet& fields, AngiogenesisParams params)
                    "angiogenesis: one baseline per layer needed");
 }
 
-void Angiogenesis::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  const double v0 = p_.baseline[at.layer];
-  if (v0 <= 0.0) return;
-  const double v = y[vessels_], g = y[gf_];
-  const double s = g / (p_.growth_factor_half_saturation + g);
-  const double k = return_rate(p_, v, v0).first;
-  dydt[vessels_] +=
-      k * (v0 - v) + p_.sprouting_per_s * s * v * (1.0 - v / (p_.capacity_factor * v0));
+template <class Context, class T>
+void Angiogenesis::rhs(const Context& at, const T* y, T* dydt) const {
+  // Only where the layer has vessels (V₀ > 0).
+  const T v0 = layer_value(at, p_.baseline);
+  const T v = y[vessels_], g = y[gf_];
+  const T s = g / (p_.growth_factor_half_saturation + g);
+  const T k = return_rate(p_, v, v0).first;
+  dydt[vessels_] += select(
+      v0 > 0.0, k * (v0 - v) + p_.sprouting_per_s * s * v * (1.0 - v / (p_.capacity_factor * v0)),
+      T{});
 }
 
-bool Angiogenesis::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  const double v0 = p_.baseline[at.layer];
-  if (v0 <= 0.0) return true;
-  const double v = y[vessels_], g = y[gf_], a = p_.growth_factor_half_saturation;
-  const double s = g / (a + g), ds = a / ((a + g) * (a + g));
-  const double cap = p_.capacity_factor * v0;
+template <class Context, class T>
+void Angiogenesis::jacobian(const Context& at, const T* y, int n, T* J) const {
+  const T v0 = layer_value(at, p_.baseline);
+  const auto has_vessels = v0 > 0.0;
+  const T v = y[vessels_], g = y[gf_];
+  const double a = p_.growth_factor_half_saturation;
+  const T s = g / (a + g), ds = a / ((a + g) * (a + g));
+  const T cap = p_.capacity_factor * v0;
   const auto [k, dk] = return_rate(p_, v, v0);
-  J[vessels_ * n + vessels_] += -k + dk * (v0 - v) + p_.sprouting_per_s * s * (1.0 - 2.0 * v / cap);
-  J[vessels_ * n + gf_] += p_.sprouting_per_s * ds * v * (1.0 - v / cap);
+  J[vessels_ * n + vessels_] +=
+      select(has_vessels, -k + dk * (v0 - v) + p_.sprouting_per_s * s * (1.0 - 2.0 * v / cap), T{});
+  J[vessels_ * n + gf_] += select(has_vessels, p_.sprouting_per_s * ds * v * (1.0 - v / cap), T{});
+}
+
+void Angiogenesis::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
+  rhs(at, y, dydt);
+}
+void Angiogenesis::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
+  rhs(at, y, dydt);
+}
+bool Angiogenesis::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
+  jacobian(at, y, n, J);
   return true;
+}
+void Angiogenesis::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n,
+                                      Lanes* J) const {
+  jacobian(at, y, n, J);
 }
 
 bool Angiogenesis::jacobian_pattern(int n, char* pattern) const {

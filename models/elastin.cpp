@@ -30,34 +30,54 @@ Elastin::Elastin(const FieldSet& fields, ElastinParams params)
                    "elastin: one baseline per layer needed");
 }
 
-void Elastin::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  const double F0 = p_.fibroblast_baseline[at.layer];
-  if (F0 <= 0.0) return;
-  const double F = y[fibroblasts_];
-  const double x = F - F0, w = 0.02 * F0;
-  const double act = smooth_ramp(x, w) / F0;                                  // smooth max(x, 0)
-  const double missing = std::max(p_.baseline[at.layer] - y[elastin_], 0.0);  // E₀ − E, ≥ 0
-  dydt[elastin_] += p_.turnover_per_s * p_.baseline[at.layer] * F / F0 +
-                    p_.deposition_per_activation * act +
-                    p_.refill_per_activation_per_s * act * missing -
-                    (p_.turnover_per_s + p_.elastase_per_immune_per_s * y[immune_]) * y[elastin_];
+template <class Context, class T>
+void Elastin::rhs(const Context& at, const T* y, T* dydt) const {
+  // Only where the layer has resting fibroblasts (F₀ > 0); elsewhere nothing.
+  const T F0 = layer_value(at, p_.fibroblast_baseline);
+  const T E0 = layer_value(at, p_.baseline);
+  const T F = y[fibroblasts_];
+  const T act = smooth_ramp(F - F0, 0.02 * F0) / F0;  // smooth max(x, 0)
+  const T missing = vmax(E0 - y[elastin_], 0.0);      // E₀ − E, ≥ 0
+  dydt[elastin_] +=
+      select(F0 > 0.0,
+             p_.turnover_per_s * E0 * F / F0 + p_.deposition_per_activation * act +
+                 p_.refill_per_activation_per_s * act * missing -
+                 (p_.turnover_per_s + p_.elastase_per_immune_per_s * y[immune_]) * y[elastin_],
+             T{});
 }
 
-bool Elastin::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  const double F0 = p_.fibroblast_baseline[at.layer];
-  if (F0 <= 0.0) return true;
-  const double F = y[fibroblasts_];
-  const double x = F - F0, w = 0.02 * F0;
-  const double act = smooth_ramp(x, w) / F0;
-  const double dact = smooth_ramp_slope(x, w) / F0;
-  const double missing = std::max(p_.baseline[at.layer] - y[elastin_], 0.0);
+template <class Context, class T>
+void Elastin::jacobian(const Context& at, const T* y, int n, T* J) const {
+  const T F0 = layer_value(at, p_.fibroblast_baseline);
+  const auto dermis = F0 > 0.0;
+  const T E0 = layer_value(at, p_.baseline);
+  const T F = y[fibroblasts_];
+  const T x = F - F0, w = 0.02 * F0;
+  const T act = smooth_ramp(x, w) / F0;
+  const T dact = smooth_ramp_slope(x, w) / F0;
+  const T missing = vmax(E0 - y[elastin_], 0.0);
   const double k = p_.refill_per_activation_per_s;
-  J[elastin_ * n + fibroblasts_] += p_.turnover_per_s * p_.baseline[at.layer] / F0 +
-                                    p_.deposition_per_activation * dact + k * dact * missing;
-  J[elastin_ * n + elastin_] -= p_.turnover_per_s + p_.elastase_per_immune_per_s * y[immune_];
-  if (missing > 0.0) J[elastin_ * n + elastin_] -= k * act;
-  J[elastin_ * n + immune_] -= p_.elastase_per_immune_per_s * y[elastin_];
+  J[elastin_ * n + fibroblasts_] += select(
+      dermis,
+      p_.turnover_per_s * E0 / F0 + p_.deposition_per_activation * dact + k * dact * missing, T{});
+  J[elastin_ * n + elastin_] +=
+      select(dermis, -(p_.turnover_per_s + p_.elastase_per_immune_per_s * y[immune_]), T{});
+  J[elastin_ * n + elastin_] += select(dermis && missing > 0.0, -k * act, T{});
+  J[elastin_ * n + immune_] += select(dermis, -p_.elastase_per_immune_per_s * y[elastin_], T{});
+}
+
+void Elastin::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
+  rhs(at, y, dydt);
+}
+void Elastin::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
+  rhs(at, y, dydt);
+}
+bool Elastin::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
+  jacobian(at, y, n, J);
   return true;
+}
+void Elastin::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
+  jacobian(at, y, n, J);
 }
 
 bool Elastin::jacobian_pattern(int n, char* pattern) const {

@@ -31,41 +31,51 @@ Fibroblasts::Fibroblasts(const FieldSet& fields, FibroblastParams params)
                    "fibroblasts: one baseline per layer needed");
 }
 
-double Fibroblasts::matrix_deficit(const double* y, double c0) const {
-  const double scar = scar_ >= 0 ? y[scar_] : 0.0;  // scar matrix fills its share (scar.hpp)
-  return 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0 - scar;
-}
-
-void Fibroblasts::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  const double F = y[fibroblasts_], g = y[gf_];
-  const double s = g / (p_.growth_factor_half_saturation + g);
+template <class Context, class T>
+void Fibroblasts::rhs(const Context& at, const T* y, T* dydt) const {
+  const T F = y[fibroblasts_], g = y[gf_];
+  const T s = g / (p_.growth_factor_half_saturation + g);
   dydt[fibroblasts_] += p_.proliferation_per_s * s * F * (1.0 - F / p_.capacity) -
-                        p_.apoptosis_per_s * (F - p_.baseline[at.layer]);
-  const double c0 = p_.collagen_baseline[at.layer];
-  if (c0 > 0.0) {
-    const double deficit = matrix_deficit(y, c0);
-    if (deficit > 0.0) dydt[gf_] += p_.growth_factor_per_matrix_deficit * F * deficit;
-  }
+                        p_.apoptosis_per_s * (F - layer_value(at, p_.baseline));
+  // Growth factor from the matrix deficit, where the layer has a collagen baseline (c0 > 0).
+  const T c0 = layer_value(at, p_.collagen_baseline);
+  const T scar = scar_ >= 0 ? y[scar_] : T{};  // scar matrix fills its share (scar.hpp)
+  const T deficit = 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0 - scar;
+  dydt[gf_] +=
+      select(c0 > 0.0 && deficit > 0.0, p_.growth_factor_per_matrix_deficit * F * deficit, T{});
 }
 
-bool Fibroblasts::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  const double F = y[fibroblasts_], g = y[gf_], a = p_.growth_factor_half_saturation;
-  const double s = g / (a + g), ds = a / ((a + g) * (a + g));
+template <class Context, class T>
+void Fibroblasts::jacobian(const Context& at, const T* y, int n, T* J) const {
+  const T F = y[fibroblasts_], g = y[gf_];
+  const double a = p_.growth_factor_half_saturation;
+  const T s = g / (a + g), ds = a / ((a + g) * (a + g));
   const double r = p_.proliferation_per_s;
   J[fibroblasts_ * n + fibroblasts_] += r * s * (1.0 - 2.0 * F / p_.capacity) - p_.apoptosis_per_s;
   J[fibroblasts_ * n + gf_] += r * ds * F * (1.0 - F / p_.capacity);
-  const double c0 = p_.collagen_baseline[at.layer];
-  if (c0 > 0.0) {
-    const double deficit = matrix_deficit(y, c0);
-    if (deficit > 0.0) {
-      const double k = p_.growth_factor_per_matrix_deficit;
-      J[gf_ * n + fibroblasts_] += k * deficit;
-      J[gf_ * n + collagen_I_] += -k * F / c0;
-      J[gf_ * n + collagen_III_] += -k * F / c0;
-      if (scar_ >= 0) J[gf_ * n + scar_] += -k * F;
-    }
-  }
+  const T c0 = layer_value(at, p_.collagen_baseline);
+  const T scar = scar_ >= 0 ? y[scar_] : T{};
+  const T deficit = 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0 - scar;
+  const auto source = c0 > 0.0 && deficit > 0.0;
+  const double k = p_.growth_factor_per_matrix_deficit;
+  J[gf_ * n + fibroblasts_] += select(source, k * deficit, T{});
+  J[gf_ * n + collagen_I_] += select(source, -k * F / c0, T{});
+  J[gf_ * n + collagen_III_] += select(source, -k * F / c0, T{});
+  if (scar_ >= 0) J[gf_ * n + scar_] += select(source, -k * F, T{});
+}
+
+void Fibroblasts::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
+  rhs(at, y, dydt);
+}
+void Fibroblasts::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
+  rhs(at, y, dydt);
+}
+bool Fibroblasts::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
+  jacobian(at, y, n, J);
   return true;
+}
+void Fibroblasts::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
+  jacobian(at, y, n, J);
 }
 
 bool Fibroblasts::jacobian_pattern(int n, char* pattern) const {

@@ -18,23 +18,39 @@ GenericKinetics::GenericKinetics(std::vector<FieldKinetics> kinetics)
   }
 }
 
-void GenericKinetics::add_rhs(const VoxelContext&, const double* y, double* dydt) const {
+template <class T>
+void GenericKinetics::rhs(const T* y, T* dydt) const {
   for (const FieldKinetics& k : kinetics_) {
-    const double u = y[k.field];
-    double rate = k.production_per_s - k.decay_per_s * u;
+    const T u = y[k.field];
+    T rate = k.production_per_s - k.decay_per_s * u;
     if (k.growth_per_s > 0.0) rate += k.growth_per_s * u * (1.0 - u / k.capacity);
     dydt[k.field] += rate;
   }
 }
 
-bool GenericKinetics::add_jacobian(const VoxelContext&, const double* y, int n, double* J) const {
+template <class T>
+void GenericKinetics::jacobian(const T* y, int n, T* J) const {
   SKINHEAL_REQUIRE(max_field_ < n, "kinetics: a field index exceeds the number of fields");
   for (const FieldKinetics& k : kinetics_) {
-    double d = -k.decay_per_s;
+    T d = T{} - k.decay_per_s;
     if (k.growth_per_s > 0.0) d += k.growth_per_s * (1.0 - 2.0 * y[k.field] / k.capacity);
     J[k.field * n + k.field] += d;
   }
+}
+
+void GenericKinetics::add_rhs(const VoxelContext&, const double* y, double* dydt) const {
+  rhs(y, dydt);
+}
+void GenericKinetics::add_rhs_lanes(const LaneContext&, const Lanes* y, Lanes* dydt) const {
+  rhs(y, dydt);
+}
+bool GenericKinetics::add_jacobian(const VoxelContext&, const double* y, int n, double* J) const {
+  jacobian(y, n, J);
   return true;
+}
+void GenericKinetics::add_jacobian_lanes(const LaneContext&, const Lanes* y, int n,
+                                         Lanes* J) const {
+  jacobian(y, n, J);
 }
 
 bool GenericKinetics::jacobian_pattern(int n, char* pattern) const {

@@ -36,26 +36,47 @@ double Haemostasis::bleeding_rate(int layer, const double* y) const {
   return p_.bleed_rate_per_s * phi * y[damage_] * fs2 / (fs2 + f * f);
 }
 
-void Haemostasis::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  const double clot = p_.anticoagulation_factor * p_.clot_rate_per_s * y[blood_];
-  dydt[blood_] += bleeding_rate(at.layer, y) - clot - p_.blood_resorption_per_s * y[blood_];
+template <class Context, class T>
+void Haemostasis::rhs(const Context& at, const T* y, T* dydt) const {
+  // Bleeding where the layer has blood (φ = 0: none; the same as bleeding_rate).
+  const T phi = layer_value(at, p_.blood_volume_fraction);
+  const double fs2 = p_.clot_seal_fraction * p_.clot_seal_fraction;
+  const T f = y[fibrin_];
+  const T bleeding =
+      select(phi > 0.0, p_.bleed_rate_per_s * phi * y[damage_] * fs2 / (fs2 + f * f), T{});
+  const T clot = p_.anticoagulation_factor * p_.clot_rate_per_s * y[blood_];
+  dydt[blood_] += bleeding - clot - p_.blood_resorption_per_s * y[blood_];
   dydt[fibrin_] += clot;
 }
 
-bool Haemostasis::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
+template <class Context, class T>
+void Haemostasis::jacobian(const Context& at, const T* y, int n, T* J) const {
   const double kc = p_.anticoagulation_factor * p_.clot_rate_per_s;
   J[blood_ * n + blood_] += -kc - p_.blood_resorption_per_s;
   J[fibrin_ * n + blood_] += kc;
-  const double phi = p_.blood_volume_fraction[at.layer];
-  if (phi > 0.0) {
-    const double fs2 = p_.clot_seal_fraction * p_.clot_seal_fraction;
-    const double f = y[fibrin_];
-    const double g = fs2 / (fs2 + f * f);
-    const double kb = p_.bleed_rate_per_s * phi;
-    J[blood_ * n + damage_] += kb * g;
-    J[blood_ * n + fibrin_] += kb * y[damage_] * (-2.0 * f * fs2) / ((fs2 + f * f) * (fs2 + f * f));
-  }
+  const T phi = layer_value(at, p_.blood_volume_fraction);
+  const auto bleeds = phi > 0.0;
+  const double fs2 = p_.clot_seal_fraction * p_.clot_seal_fraction;
+  const T f = y[fibrin_];
+  const T g = fs2 / (fs2 + f * f);
+  const T kb = p_.bleed_rate_per_s * phi;
+  J[blood_ * n + damage_] += select(bleeds, kb * g, T{});
+  J[blood_ * n + fibrin_] +=
+      select(bleeds, kb * y[damage_] * (-2.0 * f * fs2) / ((fs2 + f * f) * (fs2 + f * f)), T{});
+}
+
+void Haemostasis::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
+  rhs(at, y, dydt);
+}
+void Haemostasis::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
+  rhs(at, y, dydt);
+}
+bool Haemostasis::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
+  jacobian(at, y, n, J);
   return true;
+}
+void Haemostasis::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
+  jacobian(at, y, n, J);
 }
 
 bool Haemostasis::jacobian_pattern(int n, char* pattern) const {

@@ -31,25 +31,27 @@ Inflammation::Inflammation(const FieldSet& fields, InflammationParams params)
                    "inflammation: one immune baseline per layer needed");
 }
 
-void Inflammation::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  const double I = y[immune_], d = y[damage_], f = y[fibrin_];
-  const double access = p_.vessel_access_floor + y[vessels_];
-  const double signal = d + f / p_.fibrin_reference;
+template <class Context, class T>
+void Inflammation::rhs(const Context& at, const T* y, T* dydt) const {
+  const T I = y[immune_], d = y[damage_], f = y[fibrin_];
+  const T access = p_.vessel_access_floor + y[vessels_];
+  const T signal = d + f / p_.fibrin_reference;
   dydt[immune_] += p_.recruitment_per_s * access * signal * (1.0 - I / p_.immune_max) -
-                   p_.resolution_per_s * (I - p_.immune_baseline[at.layer]);
+                   p_.resolution_per_s * (I - layer_value(at, p_.immune_baseline));
   dydt[damage_] -= (p_.damage_clearance_per_immune_per_s * I + p_.damage_decay_per_s) * d;
   dydt[fibrin_] -= (p_.fibrin_clearance_per_immune_per_s * I + p_.fibrinolysis_per_s) * f;
   dydt[gf_] += p_.growth_factor_per_immune * I + p_.growth_factor_per_fibrin * f;
   if (!p_.growth_factor_decay_in_transport) dydt[gf_] -= p_.growth_factor_decay_per_s * y[gf_];
 }
 
-bool Inflammation::add_jacobian(const VoxelContext&, const double* y, int n, double* J) const {
-  const double I = y[immune_], d = y[damage_], f = y[fibrin_];
-  const double access = p_.vessel_access_floor + y[vessels_];
-  const double signal = d + f / p_.fibrin_reference;
-  const double sat = 1.0 - I / p_.immune_max;
+template <class Context, class T>
+void Inflammation::jacobian(const Context&, const T* y, int n, T* J) const {
+  const T I = y[immune_], d = y[damage_], f = y[fibrin_];
+  const T access = p_.vessel_access_floor + y[vessels_];
+  const T signal = d + f / p_.fibrin_reference;
+  const T sat = 1.0 - I / p_.immune_max;
   const double kr = p_.recruitment_per_s;
-  auto at = [&](int r, int c) -> double& { return J[r * n + c]; };
+  auto at = [&](int r, int c) -> T& { return J[r * n + c]; };
   at(immune_, immune_) += -kr * access * signal / p_.immune_max - p_.resolution_per_s;
   at(immune_, damage_) += kr * access * sat;
   at(immune_, fibrin_) += kr * access * sat / p_.fibrin_reference;
@@ -61,7 +63,21 @@ bool Inflammation::add_jacobian(const VoxelContext&, const double* y, int n, dou
   at(gf_, immune_) += p_.growth_factor_per_immune;
   at(gf_, fibrin_) += p_.growth_factor_per_fibrin;
   if (!p_.growth_factor_decay_in_transport) at(gf_, gf_) -= p_.growth_factor_decay_per_s;
+}
+
+void Inflammation::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
+  rhs(at, y, dydt);
+}
+void Inflammation::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
+  rhs(at, y, dydt);
+}
+bool Inflammation::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
+  jacobian(at, y, n, J);
   return true;
+}
+void Inflammation::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n,
+                                      Lanes* J) const {
+  jacobian(at, y, n, J);
 }
 
 bool Inflammation::jacobian_pattern(int n, char* pattern) const {

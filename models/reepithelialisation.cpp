@@ -31,32 +31,51 @@ double Reepithelialisation::occlusion(double t_s) const {
   return 1.0;
 }
 
-void Reepithelialisation::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  const double I = y[immune_];
-  if (at.layer == p_.viable_epidermis_layer) {
-    const double k = y[keratinocytes_];
-    dydt[keratinocytes_] +=
-        p_.keratinocyte_proliferation_per_s * k * (1.0 - k) / (1.0 + p_.inflammation_delay * I);
-  } else if (at.layer == p_.stratum_corneum_layer) {
-    dydt[barrier_] += p_.barrier_recovery_per_s * occlusion(at.t_s) *
-                      (1.0 + p_.immune_on_barrier * I) * (1.0 - y[barrier_]);
-  }
+template <class Context, class T>
+void Reepithelialisation::rhs(const Context& at, const T* y, T* dydt) const {
+  const T I = y[immune_];
+  const T k = y[keratinocytes_];
+  dydt[keratinocytes_] += select(
+      in_layer(at, p_.viable_epidermis_layer),
+      p_.keratinocyte_proliferation_per_s * k * (1.0 - k) / (1.0 + p_.inflammation_delay * I), T{});
+  const T occluded = per_voxel(at, [&](const VoxelContext& v) { return occlusion(v.t_s); });
+  dydt[barrier_] += select(
+      in_layer(at, p_.stratum_corneum_layer),
+      p_.barrier_recovery_per_s * occluded * (1.0 + p_.immune_on_barrier * I) * (1.0 - y[barrier_]),
+      T{});
 }
 
+template <class Context, class T>
+void Reepithelialisation::jacobian(const Context& at, const T* y, int n, T* J) const {
+  const T I = y[immune_];
+  const auto ve = in_layer(at, p_.viable_epidermis_layer);
+  const T k = y[keratinocytes_];
+  const double r = p_.keratinocyte_proliferation_per_s;
+  const T m = 1.0 / (1.0 + p_.inflammation_delay * I);
+  J[keratinocytes_ * n + keratinocytes_] += select(ve, r * (1.0 - 2.0 * k) * m, T{});
+  J[keratinocytes_ * n + immune_] +=
+      select(ve, -r * k * (1.0 - k) * p_.inflammation_delay * m * m, T{});
+  const auto sc = in_layer(at, p_.stratum_corneum_layer);
+  const T kb = p_.barrier_recovery_per_s *
+               per_voxel(at, [&](const VoxelContext& v) { return occlusion(v.t_s); });
+  J[barrier_ * n + barrier_] += select(sc, -kb * (1.0 + p_.immune_on_barrier * I), T{});
+  J[barrier_ * n + immune_] += select(sc, kb * p_.immune_on_barrier * (1.0 - y[barrier_]), T{});
+}
+
+void Reepithelialisation::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
+  rhs(at, y, dydt);
+}
+void Reepithelialisation::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
+  rhs(at, y, dydt);
+}
 bool Reepithelialisation::add_jacobian(const VoxelContext& at, const double* y, int n,
                                        double* J) const {
-  const double I = y[immune_];
-  if (at.layer == p_.viable_epidermis_layer) {
-    const double k = y[keratinocytes_], r = p_.keratinocyte_proliferation_per_s;
-    const double m = 1.0 / (1.0 + p_.inflammation_delay * I);
-    J[keratinocytes_ * n + keratinocytes_] += r * (1.0 - 2.0 * k) * m;
-    J[keratinocytes_ * n + immune_] += -r * k * (1.0 - k) * p_.inflammation_delay * m * m;
-  } else if (at.layer == p_.stratum_corneum_layer) {
-    const double kb = p_.barrier_recovery_per_s * occlusion(at.t_s);
-    J[barrier_ * n + barrier_] += -kb * (1.0 + p_.immune_on_barrier * I);
-    J[barrier_ * n + immune_] += kb * p_.immune_on_barrier * (1.0 - y[barrier_]);
-  }
+  jacobian(at, y, n, J);
   return true;
+}
+void Reepithelialisation::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n,
+                                             Lanes* J) const {
+  jacobian(at, y, n, J);
 }
 
 bool Reepithelialisation::jacobian_pattern(int n, char* pattern) const {

@@ -55,40 +55,58 @@ Scar::Scar(const FieldSet& fields, ScarParams params)
                    "scar: one baseline per layer needed");
 }
 
-void Scar::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  const double F0 = p_.fibroblast_baseline[at.layer];
-  const double S = y[scar_];
-  if (F0 <= 0.0 || S <= 0.0) return;
-  const double act = smooth_ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
-  const double remodel = p_.degradation_per_immune_per_s * std::max(y[immune_], 0.0) +
-                         p_.degradation_per_activation_per_s * std::max(act, 0.0);
-  dydt[scar_] -= (p_.turnover_per_s + remodel) * S;
-  dydt[collagen_I_] += p_.collagen_I_baseline[at.layer] * remodel * S;
-  dydt[collagen_III_] += p_.collagen_III_baseline[at.layer] * remodel * S;
+template <class Context, class T>
+void Scar::rhs(const Context& at, const T* y, T* dydt) const {
+  // Only where the layer has resting fibroblasts (F₀ > 0) and there is scar (S > 0).
+  const T F0 = layer_value(at, p_.fibroblast_baseline);
+  const T S = y[scar_];
+  const auto active = F0 > 0.0 && S > 0.0;
+  const T act = smooth_ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
+  const T remodel = p_.degradation_per_immune_per_s * vmax(y[immune_], 0.0) +
+                    p_.degradation_per_activation_per_s * vmax(act, 0.0);
+  dydt[scar_] += select(active, -(p_.turnover_per_s + remodel) * S, T{});
+  dydt[collagen_I_] += select(active, layer_value(at, p_.collagen_I_baseline) * remodel * S, T{});
+  dydt[collagen_III_] +=
+      select(active, layer_value(at, p_.collagen_III_baseline) * remodel * S, T{});
 }
 
+template <class Context, class T>
+void Scar::jacobian(const Context& at, const T* y, int n, T* J) const {
+  const T F0 = layer_value(at, p_.fibroblast_baseline);
+  const T S = y[scar_];
+  const auto active = F0 > 0.0 && S > 0.0;
+  const T act = smooth_ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
+  const T dact = select(act > 0.0, smooth_ramp_slope(y[fibroblasts_] - F0, 0.02 * F0) / F0, T{});
+  const T dimm = select(y[immune_] > 0.0, T{} + p_.degradation_per_immune_per_s, T{});
+  const T remodel = p_.degradation_per_immune_per_s * vmax(y[immune_], 0.0) +
+                    p_.degradation_per_activation_per_s * vmax(act, 0.0);
+  const T dF = p_.degradation_per_activation_per_s * dact;  // d remodel / d F
+  auto d = [&](int row, int col, T value) { J[row * n + col] += select(active, value, T{}); };
+  const T c10 = layer_value(at, p_.collagen_I_baseline);
+  const T c30 = layer_value(at, p_.collagen_III_baseline);
+  d(scar_, scar_, -(p_.turnover_per_s + remodel));
+  d(scar_, immune_, -dimm * S);
+  d(scar_, fibroblasts_, -dF * S);
+  d(collagen_I_, scar_, c10 * remodel);
+  d(collagen_I_, immune_, c10 * dimm * S);
+  d(collagen_I_, fibroblasts_, c10 * dF * S);
+  d(collagen_III_, scar_, c30 * remodel);
+  d(collagen_III_, immune_, c30 * dimm * S);
+  d(collagen_III_, fibroblasts_, c30 * dF * S);
+}
+
+void Scar::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
+  rhs(at, y, dydt);
+}
+void Scar::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
+  rhs(at, y, dydt);
+}
 bool Scar::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  const double F0 = p_.fibroblast_baseline[at.layer];
-  const double S = y[scar_];
-  if (F0 <= 0.0 || S <= 0.0) return true;
-  const double act = smooth_ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
-  const double dact = act > 0.0 ? smooth_ramp_slope(y[fibroblasts_] - F0, 0.02 * F0) / F0 : 0.0;
-  const double dimm = y[immune_] > 0.0 ? p_.degradation_per_immune_per_s : 0.0;
-  const double remodel = p_.degradation_per_immune_per_s * std::max(y[immune_], 0.0) +
-                         p_.degradation_per_activation_per_s * std::max(act, 0.0);
-  const double dF = p_.degradation_per_activation_per_s * dact;  // d remodel / d F
-  auto d = [&](int row, int col) -> double& { return J[row * n + col]; };
-  const double c10 = p_.collagen_I_baseline[at.layer], c30 = p_.collagen_III_baseline[at.layer];
-  d(scar_, scar_) += -(p_.turnover_per_s + remodel);
-  d(scar_, immune_) += -dimm * S;
-  d(scar_, fibroblasts_) += -dF * S;
-  d(collagen_I_, scar_) += c10 * remodel;
-  d(collagen_I_, immune_) += c10 * dimm * S;
-  d(collagen_I_, fibroblasts_) += c10 * dF * S;
-  d(collagen_III_, scar_) += c30 * remodel;
-  d(collagen_III_, immune_) += c30 * dimm * S;
-  d(collagen_III_, fibroblasts_) += c30 * dF * S;
+  jacobian(at, y, n, J);
   return true;
+}
+void Scar::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
+  jacobian(at, y, n, J);
 }
 
 bool Scar::jacobian_pattern(int n, char* pattern) const {

@@ -39,14 +39,29 @@ Topical::Topical(const FieldSet& fields, TopicalParams params)
   validate(p_);
 }
 
-void Topical::add_rhs(const VoxelContext&, const double* y, double* dydt) const {
+template <class Context, class T>
+void Topical::rhs(const Context&, const T* y, T* dydt) const {
   dydt[topical_] -= p_.vessel_clearance_per_s * y[vessels_] * y[topical_];
 }
 
-bool Topical::add_jacobian(const VoxelContext&, const double* y, int n, double* J) const {
+template <class Context, class T>
+void Topical::jacobian(const Context&, const T* y, int n, T* J) const {
   J[topical_ * n + topical_] -= p_.vessel_clearance_per_s * y[vessels_];
   J[topical_ * n + vessels_] -= p_.vessel_clearance_per_s * y[topical_];
+}
+
+void Topical::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
+  rhs(at, y, dydt);
+}
+void Topical::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
+  rhs(at, y, dydt);
+}
+bool Topical::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
+  jacobian(at, y, n, J);
   return true;
+}
+void Topical::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
+  jacobian(at, y, n, J);
 }
 
 bool Topical::jacobian_pattern(int n, char* pattern) const {

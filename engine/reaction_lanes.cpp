@@ -1,0 +1,289 @@
+// Lane-batched ROS2 (detail/reaction_stepper.hpp): kLanes voxels integrated at once. Per voxel
+// the arithmetic is that of integrate_voxel in reaction.cpp (the same ROS2 stages, error norm,
+// step-size rule and clipping, and the terms' lane versions compute what their scalar versions
+// do), so the two agree to rounding. What changes is the layout: every per-voxel quantity is a
+// Lanes value, one double per voxel, and each operation serves all of them. A lane whose voxel
+// has reached the end of the interval takes the next voxel of the block, so lanes stay busy
+// however many sub-steps their voxels need; a lane with no voxel left computes on stale values
+// that nothing reads.
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <vector>
+
+#include "engine/detail/reaction_stepper.hpp"
+#include "engine/error.hpp"
+
+namespace skinheal::detail {
+namespace {
+
+constexpr int W = kLanes;
+
+// Per-thread scratch: one Lanes per field (state and stages) or per Jacobian entry.
+struct LaneScratch {
+  int n = -1;
+  std::vector<Lanes> y, held, view, f0, k1, k2, y1, f1, ynew, scale, ftmp, jac, mat, jtmp;
+  std::vector<int> outside;  // offsets outside the plan's filled pattern
+  void resize(int fields, const SmallSparseLu& plan) {
+    n = fields;
+    const std::size_t v = static_cast<std::size_t>(n), m = v * n;
+    for (std::vector<Lanes>* a : {&y, &held, &view, &f0, &k1, &k2, &y1, &f1, &ynew, &scale, &ftmp})
+      a->assign(v, Lanes{});
+    for (std::vector<Lanes>* a : {&jac, &mat, &jtmp}) a->assign(m, Lanes{});
+    std::vector<char> in(m, 0);
+    for (int e : plan.filled()) in[static_cast<std::size_t>(e)] = 1;
+    outside.clear();
+    for (int e = 0; e < static_cast<int>(m); ++e)
+      if (!in[static_cast<std::size_t>(e)]) outside.push_back(e);
+  }
+};
+
+}  // namespace
+
+BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, const Grid& grid,
+                                double* store, std::size_t N, std::size_t begin, std::size_t end,
+                                double t_s, double dt_s, VoxelIntegrator scalar) {
+  const int n = cfg.n;
+  const SmallSparseLu& plan = *cfg.plan;
+  const std::vector<int>& filled = plan.filled();
+  thread_local LaneScratch s;
+  thread_local const SmallSparseLu* planned_for = nullptr;
+  if (s.n != n || planned_for != &plan) {
+    s.resize(n, plan);
+    planned_for = &plan;
+  }
+  Lanes* const y = s.y.data();
+  Lanes* const held = s.held.data();
+  Lanes* const view = s.view.data();
+  Lanes* const f0 = s.f0.data();
+  Lanes* const k1 = s.k1.data();
+  Lanes* const k2 = s.k2.data();
+  Lanes* const y1 = s.y1.data();
+  Lanes* const f1 = s.f1.data();
+  Lanes* const ynew = s.ynew.data();
+  Lanes* const scale = s.scale.data();
+  Lanes* const ftmp = s.ftmp.data();
+  Lanes* const jac = s.jac.data();    // J at each lane's state (filled entries)
+  Lanes* const mat = s.mat.data();    // I − γτJ
+  Lanes* const jtmp = s.jtmp.data();  // a fresh evaluation, all n × n entries
+  const double t_end = t_s + dt_s;
+
+  // What the terms see: the state, lagged fields at their values at the start of the call.
+  auto seen = [&](const Lanes* v) -> const Lanes* {
+    if (!cfg.lagged) return v;
+    for (int f = 0; f < n; ++f) view[f] = cfg.lagged[f] ? held[f] : v[f];
+    return view;
+  };
+  auto rhs = [&](const LaneContext& at, const Lanes* v, Lanes* out) {
+    const Lanes* u = seen(v);
+    std::fill(out, out + n, Lanes{});
+    for (const auto& term : terms) term->add_rhs_lanes(at, u, out);
+  };
+
+  double t[W];
+  Lanes tau = {};
+  int sub[W];
+  bool active[W] = {}, fresh[W] = {}, loaded[W] = {}, go[W] = {}, ok[W] = {};
+  std::size_t cell[W] = {};
+  LaneContext ctx;
+  BlockWork work;
+  std::size_t next = begin;
+  VoxelContext position = context_of(grid, begin, t_s);  // of voxel `next`
+
+  // Finish lane l's voxel with the scalar integrator from where it is (dense fallback).
+  auto finish_scalar = [&](int l) {
+    double state[kMaxReactingFields], start[kMaxReactingFields];
+    for (int f = 0; f < n; ++f) {
+      state[f] = y[f][l];
+      start[f] = held[f][l];
+    }
+    VoxelContext where = ctx.at[l];
+    const VoxelWork w = scalar(terms, cfg, where, state, start, t[l], t_end - t[l]);
+    work.substeps += static_cast<std::size_t>(sub[l] + w.substeps);
+    work.dense += static_cast<std::size_t>(w.dense);
+    for (int f = 0; f < n; ++f) store[f * N + cell[l]] = state[f];
+    active[l] = false;
+  };
+  // Give lane l the next voxel of the block; its J and f0 come at the next evaluation.
+  auto load = [&](int l) {
+    active[l] = fresh[l] = loaded[l] = false;
+    if (next >= end) return;
+    const std::size_t c = next++;
+    cell[l] = c;
+    ctx.at[l] = position;  // the voxels come in order: advance (i, j, k) without dividing
+    ctx.at[l].cell = c;
+    ctx.at[l].layer = grid.layer_of(c);
+    ctx.at[l].t_s = t_s;
+    if (++position.i == grid.nx()) {
+      position.i = 0;
+      if (++position.j == grid.ny()) {
+        position.j = 0;
+        ++position.k;
+      }
+    }
+    for (int f = 0; f < n; ++f) held[f][l] = y[f][l] = store[f * N + c];
+    t[l] = t_s;
+    tau[l] = dt_s;
+    sub[l] = 0;
+    active[l] = loaded[l] = true;
+  };
+  for (int l = 0; l < W; ++l) {
+    t[l] = t_end;
+    sub[l] = 0;
+    load(l);
+  }
+
+  for (;;) {
+    // J and f0 at the current state of every lane that needs them (newly loaded, or after an
+    // accepted sub-step); a rejected sub-step's retry keeps its own.
+    bool need_any = false, any = false;
+    for (int l = 0; l < W; ++l) {
+      need_any = need_any || (active[l] && !fresh[l]);
+      any = any || active[l];
+    }
+    if (!any) break;
+    if (need_any) {
+      for (int l = 0; l < W; ++l) ctx.at[l].t_s = t[l];
+      for (int e : filled) jtmp[e] = Lanes{};  // entries outside stay zero (checked below)
+      const Lanes* u = seen(y);
+      for (const auto& term : terms) term->add_jacobian_lanes(ctx, u, n, jtmp);
+      if (cfg.lagged)  // no term sees a change of a lagged field within the call
+        for (int j = 0; j < n; ++j)
+          if (cfg.lagged[j])
+            for (int i = 0; i < n; ++i) jtmp[i * n + j] = Lanes{};
+      rhs(ctx, y, ftmp);
+      // A term that wrote outside its declared pattern sends the voxel dense; the entries are
+      // zeroed again for the next evaluation. The test ORs the entries' bits (two independent
+      // chains): any non-zero bit, NaN or −0 included, counts as written.
+      LaneMask bits_a = {}, bits_b = {};
+      const std::size_t n_out = s.outside.size();
+      for (std::size_t q = 0; q + 1 < n_out; q += 2) {
+        LaneMask a, b;
+        __builtin_memcpy(&a, &jtmp[s.outside[q]], sizeof a);
+        __builtin_memcpy(&b, &jtmp[s.outside[q + 1]], sizeof b);
+        bits_a |= a;
+        bits_b |= b;
+      }
+      if (n_out % 2 == 1) {
+        LaneMask a;
+        __builtin_memcpy(&a, &jtmp[s.outside[n_out - 1]], sizeof a);
+        bits_a |= a;
+      }
+      const LaneMask outside = (bits_a | bits_b) != 0;
+      bool wrote_outside = false;
+      for (int l = 0; l < W; ++l) wrote_outside = wrote_outside || outside[l] != 0;
+      if (wrote_outside)
+        for (int e : s.outside) jtmp[e] = Lanes{};
+      LaneMask need = {};
+      for (int l = 0; l < W; ++l) need[l] = (active[l] && !fresh[l]) ? -1 : 0;
+      for (int e : filled) jac[e] = need ? jtmp[e] : jac[e];
+      for (int f = 0; f < n; ++f) f0[f] = need ? ftmp[f] : f0[f];
+      for (int l = 0; l < W; ++l) {
+        if (!need[l]) continue;
+        fresh[l] = true;
+        if (loaded[l] && cfg.quiescent > 0.0) {
+          double yl[kMaxReactingFields], fl[kMaxReactingFields];
+          double Jl[kMaxReactingFields * kMaxReactingFields];
+          for (int f = 0; f < n; ++f) {
+            yl[f] = y[f][l];
+            fl[f] = ftmp[f][l];
+          }
+          for (int e = 0; e < n * n; ++e) Jl[e] = jtmp[e][l];
+          if (is_quiescent(cfg, yl, fl, Jl, dt_s)) {
+            ++work.skipped;  // unchanged; the lane takes the next voxel
+            load(l);
+            continue;
+          }
+        }
+        loaded[l] = false;
+        if (outside[l]) {  // J leaves the plan's pattern: this voxel goes dense
+          finish_scalar(l);
+          load(l);
+        }
+      }
+    }
+
+    // This round's sub-step h of every lane that steps (the others: h = 0, M = I; their
+    // proposal τ waits), M = I − γhJ and the error weights.
+    bool any_go = false;
+    Lanes h = {};
+    for (int l = 0; l < W; ++l) {
+      go[l] = active[l] && fresh[l];
+      h[l] = go[l] ? std::min(tau[l], t_end - t[l]) : 0.0;
+      any_go = any_go || go[l];
+    }
+    if (!any_go) continue;
+    const Lanes c = -kGamma * h;
+    for (int e : filled) mat[e] = c * jac[e];
+    for (int i = 0; i < n; ++i) mat[i * (n + 1)] += 1.0;
+    for (int f = 0; f < n; ++f) scale[f] = cfg.atol[f] + cfg.rtol * vabs(y[f]);
+    plan.factor_lanes(mat, scale, ok);
+    for (int l = 0; l < W; ++l) {
+      if (!go[l] || ok[l]) continue;
+      go[l] = false;  // too much growth: this voxel finishes densely, the lane takes another
+      finish_scalar(l);
+      load(l);
+    }
+
+    // The two ROS2 stages on every lane.
+    std::copy(f0, f0 + n, k1);
+    plan.solve_lanes(mat, k1);
+    for (int f = 0; f < n; ++f) y1[f] = y[f] + h * k1[f];
+    for (int l = 0; l < W; ++l) ctx.at[l].t_s = t[l] + h[l];
+    rhs(ctx, y1, f1);
+    for (int f = 0; f < n; ++f) k2[f] = f1[f] - 2.0 * k1[f];
+    plan.solve_lanes(mat, k2);
+    Lanes err = {};
+    const Lanes a1 = 1.5 * h, a2 = 0.5 * h;
+    for (int f = 0; f < n; ++f) {
+      ynew[f] = y[f] + a1 * k1[f] + a2 * k2[f];
+      const Lanes e = a2 * (k1[f] + k2[f]);
+      const Lanes sc = cfg.atol[f] + cfg.rtol * vmax(vabs(y[f]), vabs(ynew[f]));
+      err = vmax(err, vabs(e) / sc);
+    }
+
+    // Accept or reject per lane (as integrate_voxel: NaN shrinks, no sub-steps accepts all).
+    LaneMask accept = {};
+    for (int l = 0; l < W; ++l) {
+      double e = err[l];
+      if (!(e == e)) e = 1e10;  // NaN: shrink
+      if (!cfg.substeps) e = 0.0;
+      err[l] = e;
+      accept[l] = (go[l] && e <= 1.0) ? -1 : 0;
+      if (!go[l]) continue;
+      ++sub[l];
+      if (e <= 1.0) {
+        t[l] = (h[l] == t_end - t[l]) ? t_end : t[l] + h[l];
+        fresh[l] = false;
+      }
+    }
+    for (int f = 0; f < n; ++f) {
+      const Lanes v = cfg.nonneg[f] ? select(ynew[f] < 0.0, Lanes{}, ynew[f]) : ynew[f];
+      y[f] = select(accept, v, y[f]);
+    }
+    Lanes growth = 0.9 / vsqrt(vmax(err, 1e-12));
+    growth = select(growth < 0.2, Lanes{} + 0.2, select(growth > 5.0, Lanes{} + 5.0, growth));
+    LaneMask stepped = {};
+    for (int l = 0; l < W; ++l) stepped[l] = go[l] ? -1 : 0;
+    tau = select(stepped, h * growth, tau);  // lanes that waited keep theirs
+    // A finished voxel is stored and the lane takes the next.
+    for (int l = 0; l < W; ++l) {
+      if (!go[l]) continue;
+      if (sub[l] > cfg.max_substeps) {
+        std::ostringstream msg;
+        msg << "reactions: voxel (" << ctx.at[l].i << ", " << ctx.at[l].j << ", " << ctx.at[l].k
+            << ") needed more than " << cfg.max_substeps << " sub-steps at t = " << t[l]
+            << " s (stiff or blowing up)";
+        throw NumericalError(msg.str());
+      }
+      if (t[l] >= t_end) {
+        for (int f = 0; f < n; ++f) store[f * N + cell[l]] = y[f][l];
+        work.substeps += static_cast<std::size_t>(sub[l]);
+        load(l);
+      }
+    }
+  }
+  return work;
+}
+
+}  // namespace skinheal::detail
