@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "engine/error.hpp"
+#include "engine/parallel.hpp"
 
 namespace skinheal {
 
@@ -22,6 +23,10 @@ using Cholesky = Eigen::SimplicialLDLT<SparseMatrix, Eigen::Lower, Eigen::AMDOrd
 // Step doubling factorises h and h/2; a rejected step adds a third. Four slots cover a
 // rejection without evicting the pair the next attempt reuses.
 constexpr int kCacheSlots = 4;
+
+// Fixed blocks of the fast diagonalisation's products (rows of the x pass, columns of the
+// z pass): large enough for an efficient product, small enough for two threads to share.
+constexpr std::size_t kRowBlock = 16, kColumnBlock = 32;
 
 struct Slot {
   double theta_h = -1.0;  // key; < 0: empty
@@ -52,36 +57,59 @@ struct CoupledSolver::Impl {
   using Map = Eigen::Map<RowMatrix>;
 
   // v ← (Px ⊗ Py ⊗ Pz)ᵀ v (forward) or (Px ⊗ Py ⊗ Pz) v (back), v laid out [(k·ny + j)·nx + i].
+  // Each pass is a dense product split into fixed blocks of rows or columns, run on the
+  // engine's threads: the blocks do not depend on the thread count, so neither do the results.
   void transform(double* v, bool forward) {
     const Eigen::Index NX = nx, NY = ny, NZ = nz;
     scratch.resize(NX * NY * NZ);
-    Map V(v, NZ * NY, NX), W(scratch.data(), NZ * NY, NX);
+    double* const w = scratch.data();
     auto x_pass = [&] {
       if (NX == 1) return;
-      if (forward)
-        W.noalias() = V * Px;
-      else
-        W.noalias() = V * Px.transpose();
-      V = W;
+      const Eigen::Index rows = NZ * NY;
+      parallel::for_each_block(
+          static_cast<std::size_t>(rows), kRowBlock,
+          [&](std::size_t b, std::size_t e) {
+            const auto r0 = static_cast<Eigen::Index>(b), nr = static_cast<Eigen::Index>(e - b);
+            Map V(v + r0 * NX, nr, NX), W(w + r0 * NX, nr, NX);
+            if (forward)
+              W.noalias() = V * Px;
+            else
+              W.noalias() = V * Px.transpose();
+            V = W;
+          },
+          static_cast<std::size_t>(rows * NX * NX));
     };
     auto y_pass = [&] {
       if (NY == 1) return;
-      for (Eigen::Index k = 0; k < NZ; ++k) {
-        Map Vk(v + k * NY * NX, NY, NX), Wk(scratch.data() + k * NY * NX, NY, NX);
-        if (forward)
-          Wk.noalias() = Py.transpose() * Vk;
-        else
-          Wk.noalias() = Py * Vk;
-        Vk = Wk;
-      }
+      parallel::for_each_block(
+          static_cast<std::size_t>(NZ), 1,
+          [&](std::size_t b, std::size_t e) {
+            for (auto k = static_cast<Eigen::Index>(b); k < static_cast<Eigen::Index>(e); ++k) {
+              Map Vk(v + k * NY * NX, NY, NX), Wk(w + k * NY * NX, NY, NX);
+              if (forward)
+                Wk.noalias() = Py.transpose() * Vk;
+              else
+                Wk.noalias() = Py * Vk;
+              Vk = Wk;
+            }
+          },
+          static_cast<std::size_t>(NZ * NY * NY * NX));
     };
     auto z_pass = [&] {
-      Map Vz(v, NZ, NY * NX), Wz(scratch.data(), NZ, NY * NX);
-      if (forward)
-        Wz.noalias() = Pz.transpose() * Vz;
-      else
-        Wz.noalias() = Pz * Vz;
-      Vz = Wz;
+      const Eigen::Index cols = NY * NX;
+      Map Vz(v, NZ, cols), Wz(w, NZ, cols);
+      parallel::for_each_block(
+          static_cast<std::size_t>(cols), kColumnBlock,
+          [&](std::size_t b, std::size_t e) {
+            const auto c0 = static_cast<Eigen::Index>(b), nc = static_cast<Eigen::Index>(e - b);
+            auto Wb = Wz.middleCols(c0, nc);
+            if (forward)
+              Wb.noalias() = Pz.transpose() * Vz.middleCols(c0, nc);
+            else
+              Wb.noalias() = Pz * Vz.middleCols(c0, nc);
+            Vz.middleCols(c0, nc) = Wb;
+          },
+          static_cast<std::size_t>(NZ * NZ * cols));
     };
     if (forward) {
       x_pass();
