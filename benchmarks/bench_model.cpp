@@ -10,6 +10,8 @@
 //       before every iteration (outside the timing), so every iteration takes the same step;
 //       the state is computed once per width and cached.
 //   BM_ModelStep/2d/late/width_mm:2/threads:<t>   the same from day 200 (quiescent remodelling).
+//   BM_ReactionStep/2d/{session,late}/lanes:<0|1>   the reaction stage alone, 1 thread, one voxel
+//       at a time or kLanes at a time.
 //   BM_Scenario/default2d        the default scenario to its end (365 d, or SKINHEAL_BENCH_END),
 //                                writing every snapshot to an HDF5 file and checkpoints, the way
 //                                `skinheal run` does (model_support.hpp); Iterations(1).

@@ -69,6 +69,45 @@ class ReactionTerm {
   virtual void add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {}
 };
 
+/// \brief A term whose formulas are written once, as templates on the scalar type (lanes.hpp):
+/// `Derived` defines, for Context/T = VoxelContext/double and LaneContext/Lanes,
+///   template <class Context, class T> void rhs(const Context&, const T* y, T* dydt) const;
+///   template <class Context, class T> void jacobian(const Context&, const T* y, int n, T* J)
+///   const;
+/// (adding into dydt and J, analytic) and instantiates the four in its own source file. This
+/// base supplies the ReactionTerm interface, one voxel and kLanes voxels, from them.
+template <class Derived>
+class LanedTerm : public ReactionTerm {
+ public:
+  void add_rhs(const VoxelContext& at, const double* y, double* dydt) const final {
+    self().rhs(at, y, dydt);
+  }
+  bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const final {
+    self().jacobian(at, y, n, J);
+    return true;
+  }
+  bool has_lanes() const final { return true; }
+  void add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const final {
+    self().rhs(at, y, dydt);
+  }
+  void add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const final {
+    self().jacobian(at, y, n, J);
+  }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
+
+/// Instantiates Term's rhs and jacobian for one voxel and for kLanes (in Term's source file).
+#define SKINHEAL_INSTANTIATE_LANED_TERM(Term)                                                 \
+  template void Term::rhs(const ::skinheal::VoxelContext&, const double*, double*) const;     \
+  template void Term::rhs(const ::skinheal::LaneContext&, const ::skinheal::Lanes*,           \
+                          ::skinheal::Lanes*) const;                                          \
+  template void Term::jacobian(const ::skinheal::VoxelContext&, const double*, int, double*)  \
+      const;                                                                                  \
+  template void Term::jacobian(const ::skinheal::LaneContext&, const ::skinheal::Lanes*, int, \
+                               ::skinheal::Lanes*) const
+
 struct ReactionOptions {
   double rtol = 0.0;        ///< sub-step relative tolerance; 0: the time loop's StepControl::rtol
   int max_substeps = 5000;  ///< per voxel per call; exceeding it is a NumericalError

@@ -63,20 +63,7 @@ void Angiogenesis::jacobian(const Context& at, const T* y, int n, T* J) const {
   J[vessels_ * n + gf_] += select(has_vessels, p_.sprouting_per_s * ds * v * (1.0 - v / cap), T{});
 }
 
-void Angiogenesis::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  rhs(at, y, dydt);
-}
-void Angiogenesis::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
-  rhs(at, y, dydt);
-}
-bool Angiogenesis::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  jacobian(at, y, n, J);
-  return true;
-}
-void Angiogenesis::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n,
-                                      Lanes* J) const {
-  jacobian(at, y, n, J);
-}
+SKINHEAL_INSTANTIATE_LANED_TERM(Angiogenesis);
 
 bool Angiogenesis::jacobian_pattern(int n, char* pattern) const {
   for (const auto& [row, col] : {std::pair{vessels_, vessels_}, std::pair{vessels_, gf_}})

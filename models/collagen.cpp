@@ -38,59 +38,75 @@ Collagen::Collagen(const FieldSet& fields, CollagenParams params)
                    "collagen: one baseline per layer needed");
 }
 
+template <class T>
+struct Collagen::Matrix {
+  T F0;        // resting fibroblasts of the layer (no collagen dynamics where 0)
+  T c1, c3;    // collagen I and III
+  T b1, b3;    // the layer's resting collagen I and III
+  T wc;        // width of the smooth ramps, 1 % of the resting total
+  T c10, c30;  // the normal matrix's baselines, scaled by the share not taken by scar
+  T phi;       // F / F₀
+  T s;         // growth-factor saturation g / (a + g)
+  T loss;      // turnover and inflammatory MMPs, 1/s
+  T total;     // C_I + C_III
+  T excess;    // smooth max(total − c10 − c30, 0)
+};
+
 template <class Context, class T>
-void Collagen::rhs(const Context& at, const T* y, T* dydt) const {
-  // Only where the layer has resting fibroblasts (F₀ > 0); elsewhere nothing.
-  const T F0 = layer_value(at, p_.fibroblast_baseline);
-  const auto dermis = F0 > 0.0;
-  const T c1 = y[collagen_I_], c3 = y[collagen_III_];
-  const T b1 = layer_value(at, p_.collagen_I_baseline),
-          b3 = layer_value(at, p_.collagen_III_baseline);
-  const T wc = 0.01 * (b1 + b3);
+Collagen::Matrix<T> Collagen::matrix_at(const Context& at, const T* y) const {
+  Matrix<T> m;
+  m.F0 = layer_value(at, p_.fibroblast_baseline);
+  m.c1 = y[collagen_I_];
+  m.c3 = y[collagen_III_];
+  m.b1 = layer_value(at, p_.collagen_I_baseline);
+  m.b3 = layer_value(at, p_.collagen_III_baseline);
+  m.wc = 0.01 * (m.b1 + m.b3);
   // Share of the voxel not occupied by scar matrix (scar.hpp): the normal matrix's baselines.
   const T normal = scar_ >= 0 ? T(1.0 - y[scar_]) : T{} + 1.0;
-  const T c10 = normal * b1, c30 = normal * b3;
-  const T phi = y[fibroblasts_] / F0;
-  const T act = smooth_ramp(y[fibroblasts_] - F0, 0.02 * F0) / F0;
+  m.c10 = normal * m.b1;
+  m.c30 = normal * m.b3;
+  m.phi = y[fibroblasts_] / m.F0;
   const T g = y[gf_];
-  const T s = g / (p_.growth_factor_half_saturation + g);
-  const T conv = p_.conversion_III_to_I_per_s * smooth_ramp(c3 - c30, wc);
-  const T loss = p_.turnover_per_s + p_.mmp_per_immune_per_s * y[immune_];
-  const T total = c1 + c3;
-  const T excess = smooth_ramp(total - c10 - c30, wc);
-  const T remodel = select(total > 0.0, p_.remodelling_per_s * excess / total, T{});
+  m.s = g / (p_.growth_factor_half_saturation + g);
+  m.loss = p_.turnover_per_s + p_.mmp_per_immune_per_s * y[immune_];
+  m.total = m.c1 + m.c3;
+  m.excess = smooth_ramp(m.total - m.c10 - m.c30, m.wc);
+  return m;
+}
+
+template <class Context, class T>
+void Collagen::rhs(const Context& at, const T* y, T* dydt) const {
+  const Matrix<T> m = matrix_at(at, y);
+  const T act = smooth_ramp(y[fibroblasts_] - m.F0, 0.02 * m.F0) / m.F0;
+  const T conv = p_.conversion_III_to_I_per_s * smooth_ramp(m.c3 - m.c30, m.wc);
+  const T remodel = select(m.total > 0.0, p_.remodelling_per_s * m.excess / m.total, T{});
+  // Only where the layer has resting fibroblasts (F₀ > 0); elsewhere nothing.
+  const auto dermis = m.F0 > 0.0;
   dydt[collagen_III_] +=
       select(dermis,
-             p_.turnover_per_s * c30 * phi + p_.collagen_III_per_activation * act +
-                 p_.collagen_III_per_growth_factor * s * phi - conv - (loss + remodel) * c3,
+             p_.turnover_per_s * m.c30 * m.phi + p_.collagen_III_per_activation * act +
+                 p_.collagen_III_per_growth_factor * m.s * m.phi - conv - (m.loss + remodel) * m.c3,
              T{});
-  dydt[collagen_I_] += select(dermis,
-                              p_.turnover_per_s * c10 * phi + p_.collagen_I_per_activation * act +
-                                  conv - (loss + remodel) * c1,
-                              T{});
+  dydt[collagen_I_] +=
+      select(dermis,
+             p_.turnover_per_s * m.c10 * m.phi + p_.collagen_I_per_activation * act + conv -
+                 (m.loss + remodel) * m.c1,
+             T{});
 }
 
 template <class Context, class T>
 void Collagen::jacobian(const Context& at, const T* y, int n, T* J) const {
-  const T F0 = layer_value(at, p_.fibroblast_baseline);
+  const Matrix<T> m = matrix_at(at, y);
+  const T F0 = m.F0, c1 = m.c1, c3 = m.c3, b1 = m.b1, b3 = m.b3, c10 = m.c10, c30 = m.c30;
+  const T phi = m.phi, s = m.s, loss = m.loss, total = m.total, excess = m.excess;
   const auto dermis = F0 > 0.0;
-  const T c1 = y[collagen_I_], c3 = y[collagen_III_];
-  const T b1 = layer_value(at, p_.collagen_I_baseline),
-          b3 = layer_value(at, p_.collagen_III_baseline);
-  const T wc = 0.01 * (b1 + b3);
-  const T normal = scar_ >= 0 ? T(1.0 - y[scar_]) : T{} + 1.0;
-  const T c10 = normal * b1, c30 = normal * b3;
-  const T phi = y[fibroblasts_] / F0;
   const T dact = smooth_ramp_slope(y[fibroblasts_] - F0, 0.02 * F0) / F0;  // d A / d F
   const T g = y[gf_];
   const double a = p_.growth_factor_half_saturation;
-  const T s = g / (a + g), ds = a / ((a + g) * (a + g));
+  const T ds = a / ((a + g) * (a + g));
   const T dconv =
-      p_.conversion_III_to_I_per_s * smooth_ramp_slope(c3 - c30, wc);  // d conv / d C_III
-  const T loss = p_.turnover_per_s + p_.mmp_per_immune_per_s * y[immune_];
-  const T total = c1 + c3;
-  const T excess = smooth_ramp(total - c10 - c30, wc);
-  const T excess_slope = smooth_ramp_slope(total - c10 - c30, wc);
+      p_.conversion_III_to_I_per_s * smooth_ramp_slope(c3 - c30, m.wc);  // d conv / d C_III
+  const T excess_slope = smooth_ramp_slope(total - c10 - c30, m.wc);
   // k_rem E / total and its derivatives in C_I (= in C_III) and in S (0 where total = 0).
   const auto matrix = total > 0.0;
   const T remodel = select(matrix, p_.remodelling_per_s * excess / total, T{});
@@ -117,19 +133,7 @@ void Collagen::jacobian(const Context& at, const T* y, int n, T* J) const {
   d(collagen_I_, immune_, -p_.mmp_per_immune_per_s * c1);
 }
 
-void Collagen::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  rhs(at, y, dydt);
-}
-void Collagen::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
-  rhs(at, y, dydt);
-}
-bool Collagen::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  jacobian(at, y, n, J);
-  return true;
-}
-void Collagen::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
-  jacobian(at, y, n, J);
-}
+SKINHEAL_INSTANTIATE_LANED_TERM(Collagen);
 
 bool Collagen::jacobian_pattern(int n, char* pattern) const {
   for (const int row : {collagen_I_, collagen_III_}) {

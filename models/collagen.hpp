@@ -59,24 +59,24 @@ struct CollagenParams {
 
 void validate(const CollagenParams& params);
 
-class Collagen final : public ReactionTerm {
+class Collagen final : public LanedTerm<Collagen> {
  public:
   Collagen(const FieldSet& fields, CollagenParams params);
   std::string name() const override { return "collagen"; }
-  void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
-  /// Analytic Jacobian (the stepper no longer differentiates collagen numerically).
-  bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
   bool jacobian_pattern(int n, char* pattern) const override;
-  bool has_lanes() const override { return true; }
-  void add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const override;
-  void add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const override;
 
  private:
+  friend class LanedTerm<Collagen>;
   // The formulas, once, for one voxel (double) or kLanes of them (Lanes): engine/lanes.hpp.
   template <class Context, class T>
   void rhs(const Context& at, const T* y, T* dydt) const;
   template <class Context, class T>
   void jacobian(const Context& at, const T* y, int n, T* J) const;
+  // What the rates and the Jacobian share at a voxel (collagen.cpp).
+  template <class T>
+  struct Matrix;
+  template <class Context, class T>
+  Matrix<T> matrix_at(const Context& at, const T* y) const;
   CollagenParams p_;
   int collagen_I_, collagen_III_, fibroblasts_, gf_, immune_;
   int scar_ = -1;  ///< scar field (scar.hpp) if present, else -1

@@ -66,19 +66,7 @@ void Elastin::jacobian(const Context& at, const T* y, int n, T* J) const {
   J[elastin_ * n + immune_] += select(dermis, -p_.elastase_per_immune_per_s * y[elastin_], T{});
 }
 
-void Elastin::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  rhs(at, y, dydt);
-}
-void Elastin::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
-  rhs(at, y, dydt);
-}
-bool Elastin::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  jacobian(at, y, n, J);
-  return true;
-}
-void Elastin::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
-  jacobian(at, y, n, J);
-}
+SKINHEAL_INSTANTIATE_LANED_TERM(Elastin);
 
 bool Elastin::jacobian_pattern(int n, char* pattern) const {
   for (const auto& [row, col] : {std::pair{elastin_, fibroblasts_}, std::pair{elastin_, elastin_},

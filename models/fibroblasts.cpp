@@ -64,19 +64,7 @@ void Fibroblasts::jacobian(const Context& at, const T* y, int n, T* J) const {
   if (scar_ >= 0) J[gf_ * n + scar_] += select(source, -k * F, T{});
 }
 
-void Fibroblasts::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  rhs(at, y, dydt);
-}
-void Fibroblasts::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
-  rhs(at, y, dydt);
-}
-bool Fibroblasts::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  jacobian(at, y, n, J);
-  return true;
-}
-void Fibroblasts::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
-  jacobian(at, y, n, J);
-}
+SKINHEAL_INSTANTIATE_LANED_TERM(Fibroblasts);
 
 bool Fibroblasts::jacobian_pattern(int n, char* pattern) const {
   for (const auto& [row, col] :

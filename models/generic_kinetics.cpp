@@ -18,8 +18,8 @@ GenericKinetics::GenericKinetics(std::vector<FieldKinetics> kinetics)
   }
 }
 
-template <class T>
-void GenericKinetics::rhs(const T* y, T* dydt) const {
+template <class Context, class T>
+void GenericKinetics::rhs(const Context&, const T* y, T* dydt) const {
   for (const FieldKinetics& k : kinetics_) {
     const T u = y[k.field];
     T rate = k.production_per_s - k.decay_per_s * u;
@@ -28,8 +28,8 @@ void GenericKinetics::rhs(const T* y, T* dydt) const {
   }
 }
 
-template <class T>
-void GenericKinetics::jacobian(const T* y, int n, T* J) const {
+template <class Context, class T>
+void GenericKinetics::jacobian(const Context&, const T* y, int n, T* J) const {
   SKINHEAL_REQUIRE(max_field_ < n, "kinetics: a field index exceeds the number of fields");
   for (const FieldKinetics& k : kinetics_) {
     T d = T{} - k.decay_per_s;
@@ -38,20 +38,7 @@ void GenericKinetics::jacobian(const T* y, int n, T* J) const {
   }
 }
 
-void GenericKinetics::add_rhs(const VoxelContext&, const double* y, double* dydt) const {
-  rhs(y, dydt);
-}
-void GenericKinetics::add_rhs_lanes(const LaneContext&, const Lanes* y, Lanes* dydt) const {
-  rhs(y, dydt);
-}
-bool GenericKinetics::add_jacobian(const VoxelContext&, const double* y, int n, double* J) const {
-  jacobian(y, n, J);
-  return true;
-}
-void GenericKinetics::add_jacobian_lanes(const LaneContext&, const Lanes* y, int n,
-                                         Lanes* J) const {
-  jacobian(y, n, J);
-}
+SKINHEAL_INSTANTIATE_LANED_TERM(GenericKinetics);
 
 bool GenericKinetics::jacobian_pattern(int n, char* pattern) const {
   SKINHEAL_REQUIRE(max_field_ < n, "kinetics: a field index exceeds the number of fields");

@@ -24,23 +24,19 @@ struct FieldKinetics {
 };
 
 /// \brief Decay, production and logistic growth of independent fields.
-class GenericKinetics final : public ReactionTerm {
+class GenericKinetics final : public LanedTerm<GenericKinetics> {
  public:
   explicit GenericKinetics(std::vector<FieldKinetics> kinetics);
   std::string name() const override { return "generic_kinetics"; }
-  void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
-  bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
   bool jacobian_pattern(int n, char* pattern) const override;
-  bool has_lanes() const override { return true; }
-  void add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const override;
-  void add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const override;
 
  private:
+  friend class LanedTerm<GenericKinetics>;
   // The formulas, once, for one voxel (double) or kLanes of them (Lanes): engine/lanes.hpp.
-  template <class T>
-  void rhs(const T* y, T* dydt) const;
-  template <class T>
-  void jacobian(const T* y, int n, T* J) const;
+  template <class Context, class T>
+  void rhs(const Context& at, const T* y, T* dydt) const;
+  template <class Context, class T>
+  void jacobian(const Context& at, const T* y, int n, T* J) const;
   std::vector<FieldKinetics> kinetics_;
   int max_field_ = -1;
 };

@@ -65,19 +65,7 @@ void Haemostasis::jacobian(const Context& at, const T* y, int n, T* J) const {
       select(bleeds, kb * y[damage_] * (-2.0 * f * fs2) / ((fs2 + f * f) * (fs2 + f * f)), T{});
 }
 
-void Haemostasis::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  rhs(at, y, dydt);
-}
-void Haemostasis::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
-  rhs(at, y, dydt);
-}
-bool Haemostasis::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  jacobian(at, y, n, J);
-  return true;
-}
-void Haemostasis::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
-  jacobian(at, y, n, J);
-}
+SKINHEAL_INSTANTIATE_LANED_TERM(Haemostasis);
 
 bool Haemostasis::jacobian_pattern(int n, char* pattern) const {
   for (const auto& [row, col] : {std::pair{blood_, blood_}, std::pair{fibrin_, blood_},

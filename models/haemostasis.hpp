@@ -56,20 +56,16 @@ struct HaemostasisParams {
 void validate(const HaemostasisParams& params);
 
 /// \brief Bleeding and clotting (see the file comment).
-class Haemostasis final : public ReactionTerm {
+class Haemostasis final : public LanedTerm<Haemostasis> {
  public:
   Haemostasis(const FieldSet& fields, HaemostasisParams params);
   std::string name() const override { return "haemostasis"; }
-  void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
-  bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
   bool jacobian_pattern(int n, char* pattern) const override;
-  bool has_lanes() const override { return true; }
-  void add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const override;
-  void add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const override;
   /// Bleeding rate (blood volume fraction per s) at a voxel state.
   double bleeding_rate(int layer, const double* y) const;
 
  private:
+  friend class LanedTerm<Haemostasis>;
   // The formulas, once, for one voxel (double) or kLanes of them (Lanes): engine/lanes.hpp.
   template <class Context, class T>
   void rhs(const Context& at, const T* y, T* dydt) const;

@@ -65,20 +65,7 @@ void Inflammation::jacobian(const Context&, const T* y, int n, T* J) const {
   if (!p_.growth_factor_decay_in_transport) at(gf_, gf_) -= p_.growth_factor_decay_per_s;
 }
 
-void Inflammation::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  rhs(at, y, dydt);
-}
-void Inflammation::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
-  rhs(at, y, dydt);
-}
-bool Inflammation::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  jacobian(at, y, n, J);
-  return true;
-}
-void Inflammation::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n,
-                                      Lanes* J) const {
-  jacobian(at, y, n, J);
-}
+SKINHEAL_INSTANTIATE_LANED_TERM(Inflammation);
 
 bool Inflammation::jacobian_pattern(int n, char* pattern) const {
   for (const auto& [row, col] :

@@ -67,18 +67,14 @@ struct InflammationParams {
 
 void validate(const InflammationParams& params);
 
-class Inflammation final : public ReactionTerm {
+class Inflammation final : public LanedTerm<Inflammation> {
  public:
   Inflammation(const FieldSet& fields, InflammationParams params);
   std::string name() const override { return "inflammation"; }
-  void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
-  bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
   bool jacobian_pattern(int n, char* pattern) const override;
-  bool has_lanes() const override { return true; }
-  void add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const override;
-  void add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const override;
 
  private:
+  friend class LanedTerm<Inflammation>;
   // The formulas, once, for one voxel (double) or kLanes of them (Lanes): engine/lanes.hpp.
   template <class Context, class T>
   void rhs(const Context& at, const T* y, T* dydt) const;

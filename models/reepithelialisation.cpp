@@ -62,21 +62,7 @@ void Reepithelialisation::jacobian(const Context& at, const T* y, int n, T* J) c
   J[barrier_ * n + immune_] += select(sc, kb * p_.immune_on_barrier * (1.0 - y[barrier_]), T{});
 }
 
-void Reepithelialisation::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  rhs(at, y, dydt);
-}
-void Reepithelialisation::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
-  rhs(at, y, dydt);
-}
-bool Reepithelialisation::add_jacobian(const VoxelContext& at, const double* y, int n,
-                                       double* J) const {
-  jacobian(at, y, n, J);
-  return true;
-}
-void Reepithelialisation::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n,
-                                             Lanes* J) const {
-  jacobian(at, y, n, J);
-}
+SKINHEAL_INSTANTIATE_LANED_TERM(Reepithelialisation);
 
 bool Reepithelialisation::jacobian_pattern(int n, char* pattern) const {
   for (const auto& [row, col] :

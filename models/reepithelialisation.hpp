@@ -56,20 +56,16 @@ struct ReepithelialisationParams {
 
 void validate(const ReepithelialisationParams& params);
 
-class Reepithelialisation final : public ReactionTerm {
+class Reepithelialisation final : public LanedTerm<Reepithelialisation> {
  public:
   Reepithelialisation(const FieldSet& fields, ReepithelialisationParams params);
   std::string name() const override { return "reepithelialisation"; }
-  void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
-  bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
   bool jacobian_pattern(int n, char* pattern) const override;
-  bool has_lanes() const override { return true; }
-  void add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const override;
-  void add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const override;
   /// ω(t): the occlusion factor at time t_s.
   double occlusion(double t_s) const;
 
  private:
+  friend class LanedTerm<Reepithelialisation>;
   // The formulas, once, for one voxel (double) or kLanes of them (Lanes): engine/lanes.hpp.
   template <class Context, class T>
   void rhs(const Context& at, const T* y, T* dydt) const;

@@ -95,19 +95,7 @@ void Scar::jacobian(const Context& at, const T* y, int n, T* J) const {
   d(collagen_III_, fibroblasts_, c30 * dF * S);
 }
 
-void Scar::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  rhs(at, y, dydt);
-}
-void Scar::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
-  rhs(at, y, dydt);
-}
-bool Scar::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  jacobian(at, y, n, J);
-  return true;
-}
-void Scar::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
-  jacobian(at, y, n, J);
-}
+SKINHEAL_INSTANTIATE_LANED_TERM(Scar);
 
 bool Scar::jacobian_pattern(int n, char* pattern) const {
   for (const auto& [row, col] :

@@ -81,18 +81,14 @@ void validate(const ScarRegion& region);
 double scar_initial_fraction(const ScarRegion& region, double x0, double x1, double y0, double y1,
                              double z0, double z1);
 
-class Scar final : public ReactionTerm {
+class Scar final : public LanedTerm<Scar> {
  public:
   Scar(const FieldSet& fields, ScarParams params);
   std::string name() const override { return "scar"; }
-  void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
-  bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
   bool jacobian_pattern(int n, char* pattern) const override;
-  bool has_lanes() const override { return true; }
-  void add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const override;
-  void add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const override;
 
  private:
+  friend class LanedTerm<Scar>;
   // The formulas, once, for one voxel (double) or kLanes of them (Lanes): engine/lanes.hpp.
   template <class Context, class T>
   void rhs(const Context& at, const T* y, T* dydt) const;

@@ -50,19 +50,7 @@ void Topical::jacobian(const Context&, const T* y, int n, T* J) const {
   J[topical_ * n + vessels_] -= p_.vessel_clearance_per_s * y[topical_];
 }
 
-void Topical::add_rhs(const VoxelContext& at, const double* y, double* dydt) const {
-  rhs(at, y, dydt);
-}
-void Topical::add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const {
-  rhs(at, y, dydt);
-}
-bool Topical::add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const {
-  jacobian(at, y, n, J);
-  return true;
-}
-void Topical::add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const {
-  jacobian(at, y, n, J);
-}
+SKINHEAL_INSTANTIATE_LANED_TERM(Topical);
 
 bool Topical::jacobian_pattern(int n, char* pattern) const {
   for (const auto& [row, col] : {std::pair{topical_, topical_}, std::pair{topical_, vessels_}})

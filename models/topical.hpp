@@ -54,18 +54,14 @@ struct TopicalParams {
 void validate(const TopicalParams& params);
 
 /// \brief Vascular clearance of the agent (the transport part lives in skin_model).
-class Topical final : public ReactionTerm {
+class Topical final : public LanedTerm<Topical> {
  public:
   Topical(const FieldSet& fields, TopicalParams params);
   std::string name() const override { return "topical"; }
-  void add_rhs(const VoxelContext& at, const double* y, double* dydt) const override;
-  bool add_jacobian(const VoxelContext& at, const double* y, int n, double* J) const override;
   bool jacobian_pattern(int n, char* pattern) const override;
-  bool has_lanes() const override { return true; }
-  void add_rhs_lanes(const LaneContext& at, const Lanes* y, Lanes* dydt) const override;
-  void add_jacobian_lanes(const LaneContext& at, const Lanes* y, int n, Lanes* J) const override;
 
  private:
+  friend class LanedTerm<Topical>;
   // The formulas, once, for one voxel (double) or kLanes of them (Lanes): engine/lanes.hpp.
   template <class Context, class T>
   void rhs(const Context& at, const T* y, T* dydt) const;
