@@ -83,7 +83,9 @@ template <class T, class Int>
 T exp_kernel(T x) {
   constexpr double kLog2e = 1.4426950408889634, kLn2Hi = 0.6931471803691238,
                    kLn2Lo = 1.9082149292705877e-10, kRound = 6755399441055744.0;  // 1.5 · 2⁵²
-  const T xc = select(x > 709.8, T{} + 709.8, select(x < -746.0, T{} - 746.0, x));
+  // Clamped, and NaN replaced by 0 so that the integer conversion below is defined.
+  const T xc =
+      select(x > 709.8, T{} + 709.8, select(x < -746.0, T{} - 746.0, select(x == x, x, T{})));
   const T k = (xc * kLog2e + kRound) - kRound;  // round to nearest
   const T r = (xc - k * kLn2Hi) - k * kLn2Lo;
   T p = T{} + 1.0 / 6227020800.0;  // 1/13!
