@@ -67,6 +67,13 @@ VoxelContext context_of(const Grid& grid, std::size_t c, double t_s) {
   return at;
 }
 
+void throw_too_many_substeps(const VoxelContext& at, int max_substeps, double t_s) {
+  std::ostringstream msg;
+  msg << "reactions: voxel (" << at.i << ", " << at.j << ", " << at.k << ") needed more than "
+      << max_substeps << " sub-steps at t = " << t_s << " s (stiff or blowing up)";
+  throw NumericalError(msg.str());
+}
+
 bool is_quiescent(const StepperSettings& cfg, const double* y, const double* f, const double* J,
                   double dt_s) {
   // ‖f‖_s and the weighted logarithmic norm μ of J (reaction.hpp): skip if h‖f‖_s φ(μh) ≤ η.
@@ -200,13 +207,9 @@ VoxelWork integrate_voxel(const detail::Terms& terms, const StepperSettings& cfg
   for (int f = 0; f < n; ++f) y[f] = state[f];
   // What the terms see: the state, with lagged fields held at their value at the call's start.
   double seen[kMaxReactingFields];
-  auto view = [&](const Vec& u) -> double* {
-    for (int f = 0; f < n; ++f) seen[f] = (cfg.lagged && cfg.lagged[f]) ? held[f] : u[f];
-    return seen;
-  };
   auto eval = [&](const Vec& u, Vec& out) {
     out.setZero();
-    const double* v = view(u);
+    const double* v = detail::lagged_view(cfg, u.data(), held, seen);
     for (const auto& term : terms) term->add_rhs(at, v, out.data());
   };
   // The sparse plan's matrix (row-major, only its filled() entries are used), and whether the
@@ -214,11 +217,9 @@ VoxelWork integrate_voxel(const detail::Terms& terms, const StepperSettings& cfg
   double Ms[kMaxReactingFields * kMaxReactingFields];
   bool sparse_ok = false;
   auto jacobian = [&](Vec& u) {
-    sum_jacobian(terms, at, view(u), n, cfg.atol, J.data(), base.data(), bumped.data());
-    if (cfg.lagged)  // no term sees a change of a lagged field within the call
-      for (int j = 0; j < n; ++j)
-        if (cfg.lagged[j])
-          for (int i = 0; i < n; ++i) J(i, j) = 0.0;
+    sum_jacobian(terms, at, detail::lagged_view(cfg, u.data(), held, seen), n, cfg.atol, J.data(),
+                 base.data(), bumped.data());
+    detail::drop_lagged_columns(cfg, J.data());
     sparse_ok = cfg.plan != nullptr && cfg.plan->in_pattern(J.data());
   };
   double t = t_s;
@@ -287,13 +288,9 @@ VoxelWork integrate_voxel(const detail::Terms& terms, const StepperSettings& cfg
       for (int f = 0; f < n; ++f) y[f] = (cfg.nonneg[f] && ynew[f] < 0.0) ? 0.0 : ynew[f];
       fresh = false;
     }
-    tau *= std::clamp(0.9 / std::sqrt(std::max(err, 1e-12)), 0.2, 5.0);
-    if (sub > cfg.max_substeps) {
-      std::ostringstream msg;
-      msg << "reactions: voxel (" << at.i << ", " << at.j << ", " << at.k << ") needed more than "
-          << cfg.max_substeps << " sub-steps at t = " << t << " s (stiff or blowing up)";
-      throw NumericalError(msg.str());
-    }
+    tau *= std::clamp(detail::kStepSafety / std::sqrt(std::max(err, detail::kErrorFloor)),
+                      detail::kStepShrink, detail::kStepGrow);
+    if (sub > cfg.max_substeps) detail::throw_too_many_substeps(at, cfg.max_substeps, t);
   }
   for (int f = 0; f < n; ++f) state[f] = y[f];
   return {sub, dense};

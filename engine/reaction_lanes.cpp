@@ -8,11 +8,9 @@
 // that nothing reads.
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <vector>
 
 #include "engine/detail/reaction_stepper.hpp"
-#include "engine/error.hpp"
 
 namespace skinheal::detail {
 namespace {
@@ -68,14 +66,8 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
   Lanes* const jtmp = s.jtmp.data();  // a fresh evaluation, all n × n entries
   const double t_end = t_s + dt_s;
 
-  // What the terms see: the state, lagged fields at their values at the start of the call.
-  auto seen = [&](const Lanes* v) -> const Lanes* {
-    if (!cfg.lagged) return v;
-    for (int f = 0; f < n; ++f) view[f] = cfg.lagged[f] ? held[f] : v[f];
-    return view;
-  };
   auto rhs = [&](const LaneContext& at, const Lanes* v, Lanes* out) {
-    const Lanes* u = seen(v);
+    const Lanes* u = lagged_view(cfg, v, held, view);
     std::fill(out, out + n, Lanes{});
     for (const auto& term : terms) term->add_rhs_lanes(at, u, out);
   };
@@ -145,12 +137,9 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
     if (need_any) {
       for (int l = 0; l < W; ++l) ctx.at[l].t_s = t[l];
       for (int e : filled) jtmp[e] = Lanes{};  // entries outside stay zero (checked below)
-      const Lanes* u = seen(y);
+      const Lanes* u = lagged_view(cfg, static_cast<const Lanes*>(y), held, view);
       for (const auto& term : terms) term->add_jacobian_lanes(ctx, u, n, jtmp);
-      if (cfg.lagged)  // no term sees a change of a lagged field within the call
-        for (int j = 0; j < n; ++j)
-          if (cfg.lagged[j])
-            for (int i = 0; i < n; ++i) jtmp[i * n + j] = Lanes{};
+      drop_lagged_columns(cfg, jtmp);
       rhs(ctx, y, ftmp);
       // A term that wrote outside its declared pattern sends the voxel dense; the entries are
       // zeroed again for the next evaluation. The test ORs the entries' bits (two independent
@@ -261,21 +250,16 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
       const Lanes v = cfg.nonneg[f] ? select(ynew[f] < 0.0, Lanes{}, ynew[f]) : ynew[f];
       y[f] = select(accept, v, y[f]);
     }
-    Lanes growth = 0.9 / vsqrt(vmax(err, 1e-12));
-    growth = select(growth < 0.2, Lanes{} + 0.2, select(growth > 5.0, Lanes{} + 5.0, growth));
+    Lanes growth = kStepSafety / vsqrt(vmax(err, kErrorFloor));
+    growth = select(growth < kStepShrink, Lanes{} + kStepShrink,
+                    select(growth > kStepGrow, Lanes{} + kStepGrow, growth));
     LaneMask stepped = {};
     for (int l = 0; l < W; ++l) stepped[l] = go[l] ? -1 : 0;
     tau = select(stepped, h * growth, tau);  // lanes that waited keep theirs
     // A finished voxel is stored and the lane takes the next.
     for (int l = 0; l < W; ++l) {
       if (!go[l]) continue;
-      if (sub[l] > cfg.max_substeps) {
-        std::ostringstream msg;
-        msg << "reactions: voxel (" << ctx.at[l].i << ", " << ctx.at[l].j << ", " << ctx.at[l].k
-            << ") needed more than " << cfg.max_substeps << " sub-steps at t = " << t[l]
-            << " s (stiff or blowing up)";
-        throw NumericalError(msg.str());
-      }
+      if (sub[l] > cfg.max_substeps) throw_too_many_substeps(ctx.at[l], cfg.max_substeps, t[l]);
       if (t[l] >= t_end) {
         for (int f = 0; f < n; ++f) store[f * N + cell[l]] = y[f][l];
         work.substeps += static_cast<std::size_t>(sub[l]);

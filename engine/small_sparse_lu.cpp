@@ -92,79 +92,78 @@ bool SmallSparseLu::in_pattern(const double* A) const {
   return outside == 0;  // NaN outside fails too
 }
 
-bool SmallSparseLu::factor(double* A, const double* scale) const {
-  // Weighted magnitude of entry (i, j) of S⁻¹AS: |a_ij| s_j / s_i.
-  double s_of[kMaxSize];
-  for (int i = 0; i < n_; ++i) s_of[i] = scale != nullptr ? scale[i] : 1.0;
+namespace {
+// A failed test, as a mask: true (all bits) where `passed` is false.
+inline bool failed(bool passed) {
+  return !passed;
+}
+inline LaneMask failed(LaneMask passed) {
+  return ~passed;
+}
+}  // namespace
+
+// The numeric factorisation, for one matrix (T = double) or kLanes of them (T = Lanes). Returns
+// where it failed: a zero or NaN pivot, or growth beyond the limit on S⁻¹AS.
+template <class T>
+decltype(T{} < T{}) SmallSparseLu::factor_impl(T* A, const T* scale) const {
   // The largest diagonal entry (weight 1): a lower bound of the largest entry, so the test is
   // only stricter, and n reads instead of all filled entries.
-  double largest = 0.0;
-  for (const Step& st : steps_) largest = std::max(largest, std::abs(A[st.kk]));
+  T largest = {};
+  for (const Step& st : steps_) largest = vmax(largest, vabs(A[st.kk]));
   // Every |l_ik u_kj| s_j / s_i within kGrowthLimit · largest, tested without dividing:
   // |l_ik u_kj| s_j ≤ bound · s_i, written so that NaN fails.
-  const double bound = kGrowthLimit * largest;
-  bool within = true;
+  const T bound = kGrowthLimit * largest;
+  decltype(T{} < T{}) bad = {};
   const std::int16_t* l_pos = l_pos_.data();
   const Update* updates = updates_.data();
   for (const Step& st : steps_) {
-    const double pivot = A[st.kk];
-    if (!(std::abs(pivot) > 0.0)) return false;  // zero or NaN
-    const double inv = 1.0 / pivot;
+    const T pivot = A[st.kk];
+    bad |= failed(vabs(pivot) > 0.0);  // zero or NaN
+    const T inv = 1.0 / pivot;
     A[st.kk] = inv;
     for (int a = st.l_begin; a < st.l_end; ++a) A[l_pos[a]] *= inv;
     for (int u = st.update_begin; u < st.update_end; ++u) {
       const Update& op = updates[u];
-      const double product = A[op.l] * A[op.u];
+      const T product = A[op.l] * A[op.u];
       A[op.target] -= product;
-      within = within && std::abs(product) * s_of[op.col] <= bound * s_of[op.row];
+      bad |= failed(vabs(product) * scale[op.col] <= bound * scale[op.row]);
     }
   }
-  return within;
+  return bad;
 }
 
-void SmallSparseLu::solve(const double* A, double* b) const {
+template <class T>
+void SmallSparseLu::solve_impl(const T* A, T* b) const {
   for (const SolveOp& op : forward_ops_) b[op.dst] -= A[op.pos] * b[op.src];
   const SolveOp* ops = back_ops_.data();
   for (const BackStep& st : back_steps_) {
-    const double x = b[st.k] * A[st.kk];
+    const T x = b[st.k] * A[st.kk];
     b[st.k] = x;
     for (int a = st.op_begin; a < st.op_end; ++a) b[ops[a].dst] -= A[ops[a].pos] * x;
   }
 }
 
-void SmallSparseLu::factor_lanes(Lanes* A, const Lanes* scale, bool* ok) const {
-  Lanes largest = {};
-  for (const Step& st : steps_) largest = vmax(largest, vabs(A[st.kk]));
-  // growth ≤ limit · largest, tested per update as |l u| s_j ≤ limit · largest · s_i (no
-  // division; written so that NaN fails, as factor()'s test does).
-  const Lanes bound = kGrowthLimit * largest;
-  LaneMask bad = {};
-  const std::int16_t* l_pos = l_pos_.data();
-  const Update* updates = updates_.data();
-  for (const Step& st : steps_) {
-    const Lanes pivot = A[st.kk];
-    bad |= ~(vabs(pivot) > 0.0);  // zero or NaN
-    const Lanes inv = 1.0 / pivot;
-    A[st.kk] = inv;
-    for (int a = st.l_begin; a < st.l_end; ++a) A[l_pos[a]] *= inv;
-    for (int u = st.update_begin; u < st.update_end; ++u) {
-      const Update& op = updates[u];
-      const Lanes product = A[op.l] * A[op.u];
-      A[op.target] -= product;
-      bad |= ~(vabs(product) * scale[op.col] <= bound * scale[op.row]);
-    }
+bool SmallSparseLu::factor(double* A, const double* scale) const {
+  // Weighted magnitude of entry (i, j) of S⁻¹AS: |a_ij| s_j / s_i (S = I without a scale).
+  double ones[kMaxSize];
+  if (scale == nullptr) {
+    std::fill(ones, ones + n_, 1.0);
+    scale = ones;
   }
+  return !factor_impl(A, scale);
+}
+
+void SmallSparseLu::solve(const double* A, double* b) const {
+  solve_impl(A, b);
+}
+
+void SmallSparseLu::factor_lanes(Lanes* A, const Lanes* scale, bool* ok) const {
+  const LaneMask bad = factor_impl(A, scale);
   for (int l = 0; l < kLanes; ++l) ok[l] = bad[l] == 0;
 }
 
 void SmallSparseLu::solve_lanes(const Lanes* A, Lanes* b) const {
-  for (const SolveOp& op : forward_ops_) b[op.dst] -= A[op.pos] * b[op.src];
-  const SolveOp* ops = back_ops_.data();
-  for (const BackStep& st : back_steps_) {
-    const Lanes x = b[st.k] * A[st.kk];
-    b[st.k] = x;
-    for (int a = st.op_begin; a < st.op_end; ++a) b[ops[a].dst] -= A[ops[a].pos] * x;
-  }
+  solve_impl(A, b);
 }
 
 }  // namespace skinheal

@@ -74,6 +74,11 @@ class SmallSparseLu {
   void solve_lanes(const Lanes* A, Lanes* b) const;
 
  private:
+  // factor() and solve() for one matrix (double) or kLanes of them (Lanes): one algorithm.
+  template <class T>
+  decltype(T{} < T{}) factor_impl(T* A, const T* scale) const;
+  template <class T>
+  void solve_impl(const T* A, T* b) const;
   struct Update {
     std::int16_t target, l, u;  // A[target] −= A[l] · A[u]
     std::int16_t row, col;      // of target

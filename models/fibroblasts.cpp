@@ -31,6 +31,12 @@ Fibroblasts::Fibroblasts(const FieldSet& fields, FibroblastParams params)
                    "fibroblasts: one baseline per layer needed");
 }
 
+template <class T>
+T Fibroblasts::matrix_deficit(const T* y, T c0) const {
+  const T scar = scar_ >= 0 ? y[scar_] : T{};  // scar matrix fills its share (scar.hpp)
+  return 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0 - scar;
+}
+
 template <class Context, class T>
 void Fibroblasts::rhs(const Context& at, const T* y, T* dydt) const {
   const T F = y[fibroblasts_], g = y[gf_];
@@ -39,8 +45,7 @@ void Fibroblasts::rhs(const Context& at, const T* y, T* dydt) const {
                         p_.apoptosis_per_s * (F - layer_value(at, p_.baseline));
   // Growth factor from the matrix deficit, where the layer has a collagen baseline (c0 > 0).
   const T c0 = layer_value(at, p_.collagen_baseline);
-  const T scar = scar_ >= 0 ? y[scar_] : T{};  // scar matrix fills its share (scar.hpp)
-  const T deficit = 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0 - scar;
+  const T deficit = matrix_deficit(y, c0);
   dydt[gf_] +=
       select(c0 > 0.0 && deficit > 0.0, p_.growth_factor_per_matrix_deficit * F * deficit, T{});
 }
@@ -54,8 +59,7 @@ void Fibroblasts::jacobian(const Context& at, const T* y, int n, T* J) const {
   J[fibroblasts_ * n + fibroblasts_] += r * s * (1.0 - 2.0 * F / p_.capacity) - p_.apoptosis_per_s;
   J[fibroblasts_ * n + gf_] += r * ds * F * (1.0 - F / p_.capacity);
   const T c0 = layer_value(at, p_.collagen_baseline);
-  const T scar = scar_ >= 0 ? y[scar_] : T{};
-  const T deficit = 1.0 - (y[collagen_I_] + y[collagen_III_]) / c0 - scar;
+  const T deficit = matrix_deficit(y, c0);
   const auto source = c0 > 0.0 && deficit > 0.0;
   const double k = p_.growth_factor_per_matrix_deficit;
   J[gf_ * n + fibroblasts_] += select(source, k * deficit, T{});

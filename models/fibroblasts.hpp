@@ -64,6 +64,9 @@ class Fibroblasts final : public LanedTerm<Fibroblasts> {
   void rhs(const Context& at, const T* y, T* dydt) const;
   template <class Context, class T>
   void jacobian(const Context& at, const T* y, int n, T* J) const;
+  /// 1 − (C_I + C_III)/C₀ − S (S the scar fraction, 0 without a scar field).
+  template <class T>
+  T matrix_deficit(const T* y, T c0) const;
   FibroblastParams p_;
   int fibroblasts_, gf_, collagen_I_, collagen_III_;
   int scar_ = -1;  ///< scar field (scar.hpp) if present, else -1

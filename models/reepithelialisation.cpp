@@ -31,6 +31,11 @@ double Reepithelialisation::occlusion(double t_s) const {
   return 1.0;
 }
 
+template <class Context>
+auto Reepithelialisation::occlusion_at(const Context& at) const {
+  return per_voxel(at, [&](const VoxelContext& v) { return occlusion(v.t_s); });
+}
+
 template <class Context, class T>
 void Reepithelialisation::rhs(const Context& at, const T* y, T* dydt) const {
   const T I = y[immune_];
@@ -38,7 +43,7 @@ void Reepithelialisation::rhs(const Context& at, const T* y, T* dydt) const {
   dydt[keratinocytes_] += select(
       in_layer(at, p_.viable_epidermis_layer),
       p_.keratinocyte_proliferation_per_s * k * (1.0 - k) / (1.0 + p_.inflammation_delay * I), T{});
-  const T occluded = per_voxel(at, [&](const VoxelContext& v) { return occlusion(v.t_s); });
+  const T occluded = occlusion_at(at);
   dydt[barrier_] += select(
       in_layer(at, p_.stratum_corneum_layer),
       p_.barrier_recovery_per_s * occluded * (1.0 + p_.immune_on_barrier * I) * (1.0 - y[barrier_]),
@@ -56,8 +61,7 @@ void Reepithelialisation::jacobian(const Context& at, const T* y, int n, T* J) c
   J[keratinocytes_ * n + immune_] +=
       select(ve, -r * k * (1.0 - k) * p_.inflammation_delay * m * m, T{});
   const auto sc = in_layer(at, p_.stratum_corneum_layer);
-  const T kb = p_.barrier_recovery_per_s *
-               per_voxel(at, [&](const VoxelContext& v) { return occlusion(v.t_s); });
+  const T kb = p_.barrier_recovery_per_s * occlusion_at(at);
   J[barrier_ * n + barrier_] += select(sc, -kb * (1.0 + p_.immune_on_barrier * I), T{});
   J[barrier_ * n + immune_] += select(sc, kb * p_.immune_on_barrier * (1.0 - y[barrier_]), T{});
 }

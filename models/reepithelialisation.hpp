@@ -71,6 +71,9 @@ class Reepithelialisation final : public LanedTerm<Reepithelialisation> {
   void rhs(const Context& at, const T* y, T* dydt) const;
   template <class Context, class T>
   void jacobian(const Context& at, const T* y, int n, T* J) const;
+  /// occlusion() at the voxel(s)' time.
+  template <class Context>
+  auto occlusion_at(const Context& at) const;
   ReepithelialisationParams p_;
   int keratinocytes_, barrier_, immune_;
 };

@@ -35,6 +35,32 @@ struct VoxelWork {
   int dense = 0;     // sub-steps factorised with the dense LU while a sparse plan existed
 };
 
+/// The sub-step rule both forms share: the next sub-step is the last one times
+/// clamp(kStepSafety / √max(err, kErrorFloor), kStepShrink, kStepGrow).
+inline constexpr double kStepSafety = 0.9, kErrorFloor = 1e-12, kStepShrink = 0.2, kStepGrow = 5.0;
+
+/// What the terms see: `u`, with the lagged fields at `held` (their values at the start of the
+/// call), written into `out`; `u` itself when nothing is lagged. T is double or Lanes.
+template <class P, class T>
+P lagged_view(const StepperSettings& cfg, P u, const T* held, T* out) {
+  if (!cfg.lagged) return u;
+  for (int f = 0; f < cfg.n; ++f) out[f] = cfg.lagged[f] ? held[f] : u[f];
+  return out;
+}
+
+/// No term sees a change of a lagged field within the call: its column of J (row-major n × n)
+/// is zero.
+template <class T>
+void drop_lagged_columns(const StepperSettings& cfg, T* J) {
+  if (!cfg.lagged) return;
+  for (int j = 0; j < cfg.n; ++j)
+    if (cfg.lagged[j])
+      for (int i = 0; i < cfg.n; ++i) J[i * cfg.n + j] = T{};
+}
+
+/// The NumericalError of a voxel that needed more than cfg.max_substeps sub-steps.
+[[noreturn]] void throw_too_many_substeps(const VoxelContext& at, int max_substeps, double t_s);
+
 /// Add ∂R/∂y at u into J (n × n row-major, zeroed first): analytic where a term provides it,
 /// forward differences of that term otherwise. `base` and `bumped` are scratch of n values.
 void sum_jacobian(const Terms& terms, const VoxelContext& at, double* u, int n, const double* atol,

@@ -192,34 +192,25 @@ TEST(ReactionLanes, BitwiseTheSameForOneAndTwoThreads) {
   EXPECT_EQ(run(1), run(2));
 }
 
-// u' = −u everywhere; where u > 1 the term also adds an entry it did not declare (∂u'/∂v), so
-// those voxels must take the dense path.
-class Undeclared final : public ReactionTerm {
+// u' = −u, v' = −v/2; where u > 1 the term also adds an entry it did not declare (∂u'/∂v), so
+// those voxels must take the dense path. Written once for both forms (LanedTerm).
+class Undeclared final : public LanedTerm<Undeclared> {
  public:
   std::string name() const override { return "undeclared"; }
-  void add_rhs(const VoxelContext&, const double* y, double* dydt) const override {
-    dydt[0] -= y[0];
-    dydt[1] -= 0.5 * y[1];
-  }
-  bool add_jacobian(const VoxelContext&, const double* y, int n, double* J) const override {
-    J[0] -= 1.0;
-    J[n + 1] -= 0.5;
-    if (y[0] > 1.0) J[1] += 1e-30;  // outside the pattern (harmless in value)
-    return true;
-  }
   bool jacobian_pattern(int n, char* pattern) const override {
     pattern[0] = pattern[n + 1] = 1;
     return true;
   }
-  bool has_lanes() const override { return true; }
-  void add_rhs_lanes(const LaneContext&, const Lanes* y, Lanes* dydt) const override {
+  template <class Context, class T>
+  void rhs(const Context&, const T* y, T* dydt) const {
     dydt[0] -= y[0];
     dydt[1] -= 0.5 * y[1];
   }
-  void add_jacobian_lanes(const LaneContext&, const Lanes* y, int n, Lanes* J) const override {
+  template <class Context, class T>
+  void jacobian(const Context&, const T* y, int n, T* J) const {
     J[0] -= 1.0;
     J[n + 1] -= 0.5;
-    J[1] += select(y[0] > 1.0, Lanes{} + 1e-30, Lanes{});
+    J[1] += select(y[0] > 1.0, T{} + 1e-30, T{});  // outside the pattern (harmless in value)
   }
 };
 
@@ -249,27 +240,20 @@ TEST(ReactionLanes, AVoxelWhoseJacobianLeavesItsPatternGoesDense) {
 }
 
 // u' = S, v' = u with u lagged: v(h) = v0 + u0 h exactly (ROS2 integrates it exactly).
-class LaggedChain final : public ReactionTerm {
+class LaggedChain final : public LanedTerm<LaggedChain> {
  public:
   std::string name() const override { return "lagged chain"; }
-  void add_rhs(const VoxelContext&, const double* y, double* dydt) const override {
-    dydt[0] += 0.5;
-    dydt[1] += y[0];
-  }
-  bool add_jacobian(const VoxelContext&, const double*, int n, double* J) const override {
-    J[n] += 1.0;
-    return true;
-  }
   bool jacobian_pattern(int n, char* pattern) const override {
     pattern[n] = 1;
     return true;
   }
-  bool has_lanes() const override { return true; }
-  void add_rhs_lanes(const LaneContext&, const Lanes* y, Lanes* dydt) const override {
+  template <class Context, class T>
+  void rhs(const Context&, const T* y, T* dydt) const {
     dydt[0] += 0.5;
     dydt[1] += y[0];
   }
-  void add_jacobian_lanes(const LaneContext&, const Lanes*, int n, Lanes* J) const override {
+  template <class Context, class T>
+  void jacobian(const Context&, const T*, int n, T* J) const {
     J[n] += 1.0;
   }
 };
