@@ -37,8 +37,8 @@ struct Slot {
 }  // namespace
 
 struct CoupledSolver::Impl {
-  std::vector<double> volume;  // V, µm³
-  SparseMatrix K;              // lower triangle incl. the diagonal, µm³/s
+  std::vector<double> volume;  // V, µm³ (sparse operator only)
+  SparseMatrix K;              // lower triangle incl. the diagonal, µm³/s (sparse operator only)
   SparseMatrix M;              // scratch: V (1 + θhk) + θh K, same pattern as K
   double decay = 0.0;          // 1/s
   std::array<Slot, kCacheSlots> slots;
@@ -51,7 +51,9 @@ struct CoupledSolver::Impl {
   int nx = 0, ny = 0, nz = 0;
   Eigen::MatrixXd Px, Py, Pz;
   Eigen::VectorXd lx, ly, lz;
-  Eigen::VectorXd scratch;
+  std::vector<double> mx, my, mz;  // the axis measures
+  Eigen::VectorXd scratch;         // the transforms' work vector
+  Eigen::VectorXd source_hat;      // Pᵀ V h s (Crank–Nicolson with a source only)
 
   using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using Map = Eigen::Map<RowMatrix>;
@@ -61,7 +63,7 @@ struct CoupledSolver::Impl {
   // engine's threads: the blocks do not depend on the thread count, so neither do the results.
   void transform(double* v, bool forward) {
     const Eigen::Index NX = nx, NY = ny, NZ = nz;
-    scratch.resize(NX * NY * NZ);
+    scratch.resize(NX * NY * NZ);  // no-op after set_separable
     double* const w = scratch.data();
     auto x_pass = [&] {
       if (NX == 1) return;
@@ -122,16 +124,49 @@ struct CoupledSolver::Impl {
     }
   }
 
-  void solve_separable(double theta_h, double* v) {
-    transform(v, true);
-    const double base = 1.0 + theta_h * decay;
+  // The cell volume V = a_x[i] a_y[j] a_z[k] of a separable operator, applied row by row.
+  template <class F>
+  void for_each_row(F&& f) const {
     for (int k = 0; k < nz; ++k)
-      for (int j = 0; j < ny; ++j) {
-        double* row = v + (static_cast<std::size_t>(k) * ny + j) * nx;
-        const double c = base + theta_h * (ly[j] + lz[k]);
-        for (int i = 0; i < nx; ++i) row[i] /= c + theta_h * lx[i];
+      for (int j = 0; j < ny; ++j) f(k, j, (static_cast<std::size_t>(k) * ny + j) * nx);
+  }
+
+  // The θ-step of a separable operator, in place. In the eigenvectors P (Pᵀ V P = I,
+  // Pᵀ K P = Λ), w = Pᵀ V u and the step is w⁺ = (1 − (1 − θ) h (Λ + k)) w / (1 + θ h (Λ + k))
+  // plus h Pᵀ V s / (1 + θ h (Λ + k)); u⁺ = P w⁺.
+  void step_separable(double* u, const double* source, double h, double theta) {
+    const std::size_t n = static_cast<std::size_t>(nx) * ny * nz;
+    const bool combine = source && theta == 1.0;  // backward Euler: one transform of V (u + h s)
+    for_each_row([&](int k, int j, std::size_t row) {
+      const double vjk = my[j] * mz[k];
+      for (int i = 0; i < nx; ++i) {
+        const std::size_t c = row + i;
+        u[c] = mx[i] * vjk * (combine ? u[c] + h * source[c] : u[c]);
       }
-    transform(v, false);
+    });
+    transform(u, true);
+    const bool separate_source = source && !combine;
+    if (separate_source) {
+      source_hat.resize(static_cast<Eigen::Index>(n));
+      double* s = source_hat.data();
+      for_each_row([&](int k, int j, std::size_t row) {
+        const double vjk = my[j] * mz[k];
+        for (int i = 0; i < nx; ++i) s[row + i] = mx[i] * vjk * h * source[row + i];
+      });
+      transform(s, true);
+    }
+    for_each_row([&](int k, int j, std::size_t row) {
+      const double base = decay + ly[j] + lz[k];
+      for (int i = 0; i < nx; ++i) {
+        const double rate = base + lx[i];
+        const double denominator = 1.0 + theta * h * rate;
+        double w = u[row + i];
+        if (theta < 1.0) w *= 1.0 - (1.0 - theta) * h * rate;
+        if (separate_source) w += source_hat[static_cast<Eigen::Index>(row + i)];
+        u[row + i] = w / denominator;
+      }
+    });
+    transform(u, false);
   }
 
   Cholesky& factor_for(double theta_h) {
@@ -197,12 +232,14 @@ void CoupledSolver::set_operator(std::vector<double> volume_um3, const std::vect
   s.decay = decay_per_s;
   for (Slot& slot : s.slots) slot = Slot{};
   s.separable = false;
+  s.Px = s.Py = s.Pz = Eigen::MatrixXd();
+  s.scratch = s.source_hat = Eigen::VectorXd();
   s.rhs.resize(static_cast<Eigen::Index>(n));
   s.x.resize(static_cast<Eigen::Index>(n));
 }
 
 bool CoupledSolver::has_operator() const {
-  return !impl_->volume.empty();
+  return impl_->separable || !impl_->volume.empty();
 }
 long CoupledSolver::factorisations() const {
   return impl_->factorisations;
@@ -214,6 +251,10 @@ void CoupledSolver::step(double* u, const double* source, double h_s, double the
   SKINHEAL_REQUIRE(h_s >= 0.0 && std::isfinite(h_s) && theta > 0.0 && theta <= 1.0,
                    "coupled solver: need h >= 0 s and 0 < theta <= 1");
   if (h_s == 0.0) return;
+  if (s.separable) {
+    s.step_separable(u, source, h_s, theta);
+    return;
+  }
   const Eigen::Index n = static_cast<Eigen::Index>(s.volume.size());
   const Eigen::Map<Eigen::VectorXd> uv(u, n);
   const Eigen::Map<const Eigen::VectorXd> V(s.volume.data(), n);
@@ -224,14 +265,26 @@ void CoupledSolver::step(double* u, const double* source, double h_s, double the
     s.x = s.K.selfadjointView<Eigen::Lower>() * uv;
     s.rhs -= (1.0 - theta) * h_s * (s.x + s.decay * V.cwiseProduct(uv));
   }
-  if (s.separable) {
-    s.solve_separable(theta * h_s, s.rhs.data());
-    Eigen::Map<Eigen::VectorXd>(u, n) = s.rhs;
-    return;
-  }
   Cholesky& factor = s.factor_for(theta * h_s);
   s.x = factor.solve(s.rhs);
   Eigen::Map<Eigen::VectorXd>(u, n) = s.x;
+}
+
+std::size_t CoupledSolver::memory_bytes() const {
+  const Impl& s = *impl_;
+  const auto doubles = [](Eigen::Index count) { return static_cast<std::size_t>(count) * 8; };
+  std::size_t bytes = s.volume.capacity() * 8 + doubles(s.rhs.size() + s.x.size()) +
+                      doubles(s.scratch.size() + s.source_hat.size()) +
+                      doubles(s.Px.size() + s.Py.size() + s.Pz.size());
+  for (const SparseMatrix* m : {&s.K, &s.M})
+    bytes += static_cast<std::size_t>(m->nonZeros()) * (sizeof(double) + sizeof(int)) +
+             static_cast<std::size_t>(m->outerSize() + 1) * sizeof(int);
+  for (const Slot& slot : s.slots)
+    if (slot.factor)
+      bytes += static_cast<std::size_t>(slot.factor->matrixL().nestedExpression().nonZeros()) *
+                   (sizeof(double) + sizeof(int)) +
+               doubles(2 * s.K.outerSize());
+  return bytes;
 }
 
 namespace {
@@ -259,26 +312,30 @@ void decompose(const CoupledSolver::AxisOperator& axis, Eigen::MatrixXd& P, Eige
 }  // namespace
 
 void CoupledSolver::set_separable(const AxisOperator& x, const AxisOperator& y,
-                                  const AxisOperator& z) {
+                                  const AxisOperator& z, double decay_per_s) {
+  SKINHEAL_REQUIRE(decay_per_s >= 0.0 && std::isfinite(decay_per_s),
+                   "coupled solver: the decay rate must be finite and >= 0 1/s");
+  for (const AxisOperator* axis : {&x, &y, &z})
+    for (double a : axis->measure)
+      SKINHEAL_REQUIRE(a > 0.0 && std::isfinite(a),
+                       "coupled solver: axis measures must be finite and > 0");
   Impl& s = *impl_;
-  SKINHEAL_REQUIRE(has_operator(), "coupled solver: set_separable before set_operator");
-  const std::size_t nx = x.measure.size(), ny = y.measure.size(), nz = z.measure.size();
-  SKINHEAL_REQUIRE(nx * ny * nz == s.volume.size(),
-                   "coupled solver: the axes do not span the operator's cells");
-  for (std::size_t k = 0; k < nz; ++k)
-    for (std::size_t j = 0; j < ny; ++j)
-      for (std::size_t i = 0; i < nx; ++i) {
-        const double V = s.volume[(k * ny + j) * nx + i];
-        const double product = x.measure[i] * y.measure[j] * z.measure[k];
-        SKINHEAL_REQUIRE(std::abs(product - V) <= 1e-10 * V,
-                         "coupled solver: the axis measures do not multiply to the cell volumes");
-      }
   decompose(x, s.Px, s.lx);
   decompose(y, s.Py, s.ly);
   decompose(z, s.Pz, s.lz);
-  s.nx = static_cast<int>(nx);
-  s.ny = static_cast<int>(ny);
-  s.nz = static_cast<int>(nz);
+  s.mx = x.measure;
+  s.my = y.measure;
+  s.mz = z.measure;
+  s.nx = static_cast<int>(x.measure.size());
+  s.ny = static_cast<int>(y.measure.size());
+  s.nz = static_cast<int>(z.measure.size());
+  s.decay = decay_per_s;
+  // Drop the sparse operator: a separable one needs neither K nor factorisations.
+  s.volume = std::vector<double>();
+  s.K = s.M = SparseMatrix();
+  for (Slot& slot : s.slots) slot = Slot{};
+  s.rhs = s.x = s.source_hat = Eigen::VectorXd();
+  s.scratch.resize(static_cast<Eigen::Index>(s.nx) * s.ny * s.nz);
   s.separable = true;
 }
 

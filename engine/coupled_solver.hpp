@@ -10,9 +10,9 @@
 /// The matrix is symmetric positive definite (k > 0 or a fixed-value/permeable boundary) and
 /// is factorised by a sparse Cholesky (LDLᵀ, AMD ordering); the factorisations of the last few
 /// distinct θh are kept, since step doubling alternates h and h/2. With a uniform diffusivity
-/// it is diagonalised once instead (set_separable). Unlike the line sweeps,
-/// its fixed point is the discrete steady state K u + k V u = V s for any h: a fast signal in
-/// balance between diffusion and decay does not hold the step size down.
+/// it is diagonalised once instead (set_separable), without a sparse matrix. Unlike the line
+/// sweeps, its fixed point is the discrete steady state K u + k V u = V s for any h: a fast signal
+/// in balance between diffusion and decay does not hold the step size down.
 #pragma once
 
 #include <cstddef>
@@ -39,18 +39,20 @@ class CoupledSolver {
                     double decay_per_s);
   bool has_operator() const;
 
-  /// The operator's tensor structure when the diffusivity is uniform (optional; call after
-  /// set_operator): per axis (x, y, z; cells ordered (k·ny + j)·nx + i), the 1D cell measures
-  /// a and the dense symmetric 1D stiffness S (boundary conductances included), with
-  /// V = a_x ⊗ a_y ⊗ a_z and K = S_x ⊗ a_y ⊗ a_z + a_x ⊗ S_y ⊗ a_z + a_x ⊗ a_y ⊗ S_z. The solve
-  /// then diagonalises M in the generalised eigenvectors of (S, diag a) of each axis (fast
-  /// diagonalisation, Lynch, Rice & Thomas 1964): dense transforms per step, no factorisation.
-  /// An axis of one cell passes an empty stiffness.
+  /// Set a separable operator instead (uniform diffusivity on a tensor-product grid): per axis
+  /// (x, y, z; cells ordered (k·ny + j)·nx + i) the 1D cell measures a and the dense symmetric
+  /// 1D stiffness S (boundary conductances included), with V = a_x ⊗ a_y ⊗ a_z and
+  /// K = S_x ⊗ a_y ⊗ a_z + a_x ⊗ S_y ⊗ a_z + a_x ⊗ a_y ⊗ S_z, and the decay rate k in 1/s.
+  /// The solve diagonalises the step in the generalised eigenvectors of (S, diag a) of each
+  /// axis (fast diagonalisation, Lynch, Rice & Thomas 1964): dense transforms per step, no
+  /// sparse matrix and no factorisation, one scratch vector of n values. An axis of one cell
+  /// passes an empty stiffness. Replaces any operator set before.
   struct AxisOperator {
     std::vector<double> measure;
     std::vector<double> stiffness;  ///< n × n, row-major
   };
-  void set_separable(const AxisOperator& x, const AxisOperator& y, const AxisOperator& z);
+  void set_separable(const AxisOperator& x, const AxisOperator& y, const AxisOperator& z,
+                     double decay_per_s);
   bool is_separable() const;
 
   /// u ← the θ-step of length h_s from u; `source` (per volume, field units/s; may be null)
@@ -59,6 +61,8 @@ class CoupledSolver {
 
   /// Factorisations computed so far (for tests and profiles).
   long factorisations() const;
+  /// Bytes the solver holds (operator, factorisations' values, scratch), for memory reports.
+  std::size_t memory_bytes() const;
 
  private:
   struct Impl;

@@ -16,9 +16,16 @@ int FieldSet::add(const FieldInfo& info, double initial) {
   SKINHEAL_REQUIRE(info.abs_tolerance > 0.0,
                    "fields: field '" + info.name + "' needs a positive absolute tolerance");
   info_.push_back(info);
+  // Grow to the exact size: doubling would hold up to twice the state for the whole run.
+  if (storage_.capacity() < info_.size() * cells_) storage_.reserve(info_.size() * cells_);
   storage_.resize(info_.size() * cells_, initial);
   std::fill(storage_.end() - static_cast<std::ptrdiff_t>(cells_), storage_.end(), initial);
   return num_fields() - 1;
+}
+
+void FieldSet::reserve(int num_fields) {
+  SKINHEAL_REQUIRE(num_fields >= 0, "fields: cannot reserve a negative number of fields");
+  storage_.reserve(static_cast<std::size_t>(num_fields) * cells_);
 }
 
 bool FieldSet::contains(const std::string& name) const {

@@ -48,6 +48,8 @@ class FieldSet {
 
   /// Add a field (initialised to `initial`); returns its index. Names must be unique.
   int add(const FieldInfo& info, double initial = 0.0);
+  /// Room for `num_fields` fields in all, so that adding them copies no values.
+  void reserve(int num_fields);
   int num_fields() const { return static_cast<int>(info_.size()); }
   std::size_t num_cells() const { return cells_; }
   const Grid& grid() const { return *grid_; }

@@ -684,11 +684,18 @@ struct Transport::Impl {
   void assemble_coupled(const FieldSet& fields, FieldTransport& ft) const {
     const Grid& g = *grid;
     const std::size_t N = g.num_cells();
-    std::vector<double> volume(N);
-    for (std::size_t c = 0; c < N; ++c) volume[c] = g.volume_of_cell_um3(c);
+    // Uniform D: the operator is a sum of Kronecker products of 1D operators, which the solver
+    // diagonalises once (no sparse matrix, no factorisation at every step size).
+    const bool separable = ft.D.kind() == Diffusivity::Kind::uniform;
+    std::vector<double> volume;
     std::vector<CoupledSolver::Entry> lower;
-    lower.reserve(N * (g.dim() + 1));
+    if (!separable) {
+      volume.resize(N);
+      for (std::size_t c = 0; c < N; ++c) volume[c] = g.volume_of_cell_um3(c);
+      lower.reserve(N * 2 * static_cast<std::size_t>(g.dim()));  // a diagonal and a lower per axis
+    }
     std::vector<double> source(N, 0.0);
+    bool any_source = false;
     const int nx = g.nx(), ny = g.ny(), nz = g.nz();
     detail::LaneCoefficients rows;
     for (Axis axis : {Axis::x, Axis::y, Axis::z}) {
@@ -706,23 +713,31 @@ struct Transport::Impl {
         general_rows(ft, fields, axis, base_cell, 1, rows);
         for (int m = 0; m < L; ++m) {
           const std::size_t c = base_cell + m * geo.stride_m;
-          lower.push_back({c, c, -volume[c] * rows.di[m]});
-          if (m > 0) lower.push_back({c, c - geo.stride_m, -volume[c] * rows.lo[m]});
+          if (!separable) {
+            lower.push_back({c, c, -volume[c] * rows.di[m]});
+            if (m > 0) lower.push_back({c, c - geo.stride_m, -volume[c] * rows.lo[m]});
+          }
           source[c] += rows.src[m];
+          any_source = any_source || rows.src[m] != 0.0;
         }
       }
     }
     if (!ft.coupled) ft.coupled = std::make_shared<CoupledSolver>();
-    ft.coupled->set_operator(std::move(volume), lower, ft.decay_per_s);
-    // Uniform D: the operator is a sum of Kronecker products of 1D operators, which the solver
-    // diagonalises once instead of factorising at every step size.
-    if (ft.D.kind() == Diffusivity::Kind::uniform) {
+    if (separable) {
       CoupledSolver::AxisOperator ax, ay, az;
       az.measure = g.dz_um();
       ay.measure.assign(ny, g.dim() == 3 ? g.dy_um() : 1.0);
       ax.measure.resize(nx);
       for (int i = 0; i < nx; ++i)
         ax.measure[i] = g.volume_of_cell_um3(g.index(i, 0, 0)) / (ay.measure[0] * az.measure[0]);
+      for (int k = 0; k < nz; ++k)
+        for (int j = 0; j < ny; ++j)
+          for (int i = 0; i < nx; ++i) {
+            const double V = g.volume_of_cell_um3(g.index(i, j, k));
+            SKINHEAL_REQUIRE(
+                std::abs(ax.measure[i] * ay.measure[j] * az.measure[k] - V) <= 1e-10 * V,
+                "transport: the cell volumes are not a product of axis measures");
+          }
       Coefficients r;
       auto stiffness = [&](Axis axis, CoupledSolver::AxisOperator& op) {
         const int L = static_cast<int>(op.measure.size());
@@ -739,9 +754,12 @@ struct Transport::Impl {
       stiffness(Axis::x, ax);
       stiffness(Axis::y, ay);
       stiffness(Axis::z, az);
-      ft.coupled->set_separable(ax, ay, az);
+      ft.coupled->set_separable(ax, ay, az, ft.decay_per_s);
+    } else {
+      ft.coupled->set_operator(std::move(volume), lower, ft.decay_per_s);
     }
-    ft.boundary_source = std::move(source);
+    // Homogeneous boundaries (the usual case) keep no source vector.
+    ft.boundary_source = any_source ? std::move(source) : std::vector<double>();
     ft.assembled_D = ft.D.values();
     ft.assembled_surface = ft.surface;
     ft.assembled_bottom = ft.bottom;
@@ -761,7 +779,8 @@ struct Transport::Impl {
       assemble_coupled(fields, ft);
       homogeneous = was_homogeneous;
     }
-    ft.coupled->step(fields.view(field).data, homogeneous ? nullptr : ft.boundary_source.data(), h,
+    const bool sourced = !homogeneous && !ft.boundary_source.empty();
+    ft.coupled->step(fields.view(field).data, sourced ? ft.boundary_source.data() : nullptr, h,
                      theta);
   }
 

@@ -269,6 +269,7 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
 
   // Fields, in contract order, with units and absolute tolerances for the step control.
   FieldSet& f = sim->fields();
+  f.reserve(config.scar.enabled ? 14 : 13);
   f.add({"damage", "1", false, true, 1e-3, "tissue destroyed by needles, fraction of voxel"});
   f.add({"blood", "1", false, true, 1e-4, "shed unclotted blood, volume fraction"});
   f.add({"fibrin", "1", false, true, 1e-4, "fibrin clot, volume fraction"});

@@ -54,10 +54,11 @@ class Fnv1a {
     value<std::uint64_t>(s.size());
     bytes(s.data(), s.size());
   }
-  void doubles(const std::vector<double>& v) {
-    value<std::uint64_t>(v.size());
-    bytes(v.data(), v.size() * sizeof(double));
+  void doubles(const double* data, std::size_t size) {
+    value<std::uint64_t>(size);
+    bytes(data, size * sizeof(double));
   }
+  void doubles(const std::vector<double>& v) { doubles(v.data(), v.size()); }
   std::uint64_t get() const { return h_; }
 
  private:
@@ -190,7 +191,10 @@ struct CheckpointData {
   long long nx = 1, ny = 1, nz = 1;
   std::vector<double> z_faces_um;
   std::vector<std::string> field_names;
-  std::vector<std::vector<double>> fields;
+  /// The fields' values: views of the simulation's own storage when writing (a checkpoint
+  /// copies no field), of `read_fields` when restoring.
+  std::vector<ConstFieldView> fields;
+  std::vector<std::vector<double>> read_fields;
   std::vector<TransportState> transport;
   SimulationState loop;
   std::vector<double> event_times_s;
@@ -218,7 +222,7 @@ std::uint64_t state_checksum(const CheckpointData& d) {
   h.doubles(d.z_faces_um);
   for (std::size_t f = 0; f < d.fields.size(); ++f) {
     h.text(d.field_names[f]);
-    h.doubles(d.fields[f]);
+    h.doubles(d.fields[f].data, d.fields[f].size);
   }
   for (const TransportState& t : d.transport) {
     h.text(t.field);
@@ -269,8 +273,7 @@ CheckpointData capture(const Simulation& sim, const CheckpointIdentity& identity
   const FieldSet& f = sim.fields();
   d.field_names = f.names();
   for (int i = 0; i < f.num_fields(); ++i) {
-    const ConstFieldView v = f.view(i);
-    d.fields.emplace_back(v.data, v.data + v.size);
+    d.fields.push_back(f.view(i));
   }
   const Transport& transport = sim.transport();
   for (int i = 0; i < f.num_fields(); ++i) {
@@ -352,7 +355,7 @@ void write_file(const std::string& fn, const CheckpointData& d) {
     write_strings(root, "field_order", d.field_names, fn);
     for (std::size_t i = 0; i < d.fields.size(); ++i)
       write_dataset(fields.get(), d.field_names[i].c_str(), H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                    field_shape(d), d.fields[i].data(), fn);
+                    field_shape(d), d.fields[i].data, fn);
   }
   {
     Id transport = create_group(root, "transport", fn);
@@ -458,8 +461,9 @@ CheckpointData read_file(const std::string& fn, hid_t root, std::uint64_t& store
   d.field_names = read_strings(root, "field_order", fn);
   const std::size_t cells = static_cast<std::size_t>(d.nx * d.ny * d.nz);
   for (const std::string& name : d.field_names) {
-    d.fields.push_back(read_all<double>(root, "fields/" + name, H5T_NATIVE_DOUBLE, fn));
-    if (d.fields.back().size() != cells)
+    d.read_fields.push_back(read_all<double>(root, "fields/" + name, H5T_NATIVE_DOUBLE, fn));
+    d.fields.push_back({d.read_fields.back().data(), d.read_fields.back().size()});
+    if (d.fields.back().size != cells)
       throw InputError(fn + ": corrupt checkpoint (/fields/" + name + " has the wrong size)");
   }
   {
@@ -701,7 +705,7 @@ RestoredCheckpoint restore_checkpoint(const std::string& path, Simulation& sim,
   FieldSet& f = sim.fields();
   for (int i = 0; i < f.num_fields(); ++i) {
     const FieldView v = f.view(i);
-    std::copy(d.fields[i].begin(), d.fields[i].end(), v.data);
+    std::copy(d.fields[i].data, d.fields[i].data + d.fields[i].size, v.data);
   }
   for (const TransportState& t : d.transport)
     sim.transport().set_diffusion(
