@@ -720,8 +720,16 @@ void Hdf5Writer::Impl::open_datasets() {
   string_type = utf8_string_type(fn);
   field_ds.clear();
   summary_ds.clear();
+  // Snapshots are written as whole chunks, so the field datasets need no chunk cache: without
+  // one each chunk is compressed and written at once instead of held (up to 1 MiB per field).
+  Id uncached =
+      checked(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose, fn, "create a dataset access list");
+  check(H5Pset_chunk_cache(uncached.get(), 0, 0, 1.0), fn, "switch off the chunk cache");
   for (const std::string& name : field_names) {
-    field_ds.push_back(open_dataset(root, "fields/" + name, fn));
+    const std::string path = "fields/" + name;
+    if (!exists(root, path, fn)) throw InputError(fn + ": no dataset /" + path);
+    field_ds.push_back(checked(H5Dopen2(root, path.c_str(), uncached.get()), H5Dclose, fn,
+                               "open dataset", "/" + path));
     summary_ds.push_back(open_dataset(root, "summary/" + name, fn));
   }
   time_ds = open_dataset(root, "time", fn);
