@@ -194,56 +194,105 @@ void Simulation::split_step(FieldSet& f, double t_s, double h, TransportStats& t
   ts.monotone_fallbacks += s.monotone_fallbacks;
 }
 
-void Simulation::extrapolate(const std::vector<double>& coarse) {
+namespace {
+
+// The finishing passes of a step run over fixed blocks of cells, all fields per block (the
+// block's three solutions stay in cache), on the engine's threads. Results do not depend on
+// the thread count: each block's partial results have their own slot.
+constexpr std::size_t kFinishBlock = 4096;
+
+std::size_t num_finish_blocks(std::size_t cells) {
+  return (cells + kFinishBlock - 1) / kFinishBlock;
+}
+
+}  // namespace
+
+void Simulation::compare_solutions(const std::vector<double>& coarse,
+                                   const std::vector<double>& fine,
+                                   const std::vector<double>& start, Comparison& out) const {
   const std::size_t N = fields_.num_cells();
-  std::vector<double>& u = fields_.storage();
-  for (int f = 0; f < fields_.num_fields(); ++f) {
-    const std::size_t off = f * N;
-    double phi = 1.0;
-    if (fields_.info(f).non_negative) {
-      // Largest φ ≤ 1 with fine + φ (fine − coarse) ≥ 0 everywhere (fine ≥ 0 already).
-      phi = -parallel::max(N, [&](std::size_t b, std::size_t e) {
-        double m = -1.0;
-        for (std::size_t i = off + b; i < off + e; ++i) {
-          const double d = u[i] - coarse[i];
-          if (u[i] + d < 0.0) m = std::max(m, -std::max(u[i], 0.0) / -d);
+  const int F = fields_.num_fields();
+  const double rtol = control_.rtol;
+  // Per block and field: the largest scaled error, and the limiter's largest −φ (−1: none).
+  std::vector<double> partial(num_finish_blocks(N) * 2 * static_cast<std::size_t>(F));
+  parallel::for_each_block(
+      N, kFinishBlock,
+      [&](std::size_t b, std::size_t e) {
+        double* slot = partial.data() + b / kFinishBlock * 2 * F;
+        for (int f = 0; f < F; ++f) {
+          const double atol = fields_.info(f).abs_tolerance;
+          const bool nonneg = fields_.info(f).non_negative;
+          const std::size_t off = f * N;
+          double worst = 0.0, limit = -1.0;
+          for (std::size_t i = off + b; i < off + e; ++i) {
+            const double scale = atol + rtol * std::max(std::abs(fine[i]), std::abs(start[i]));
+            const double r = std::abs(fine[i] - coarse[i]) / scale;
+            if (!(r <= worst)) worst = (r == r) ? r : std::numeric_limits<double>::infinity();
+            // Largest φ ≤ 1 with fine + φ (fine − coarse) ≥ 0 (fine ≥ 0 already).
+            const double d = fine[i] - coarse[i];
+            if (nonneg && fine[i] + d < 0.0) limit = std::max(limit, -std::max(fine[i], 0.0) / -d);
+          }
+          slot[2 * f] = worst;
+          slot[2 * f + 1] = limit;
         }
-        return m;
-      });
+      },
+      N * F);
+  out.error = 0.0;
+  out.worst_field = -1;
+  out.phi.assign(static_cast<std::size_t>(F), 1.0);
+  for (int f = 0; f < F; ++f) {
+    double worst = 0.0, limit = -1.0;
+    for (std::size_t blk = 0; blk < num_finish_blocks(N); ++blk) {
+      worst = std::max(worst, partial[blk * 2 * F + 2 * f]);
+      limit = std::max(limit, partial[blk * 2 * F + 2 * f + 1]);
     }
-    parallel::for_each_block(
-        N, 1 << 14,
-        [&](std::size_t b, std::size_t e) {
-          for (std::size_t i = off + b; i < off + e; ++i) u[i] += phi * (u[i] - coarse[i]);
-        },
-        N);
+    if (fields_.info(f).non_negative) out.phi[static_cast<std::size_t>(f)] = -limit;
+    if (worst > out.error) {
+      out.error = worst;
+      out.worst_field = f;
+    }
   }
 }
 
-double Simulation::error_norm(const std::vector<double>& coarse, const std::vector<double>& fine,
-                              const std::vector<double>& start, int& worst_field) const {
+bool Simulation::extrapolate(const std::vector<double>& coarse, const std::vector<double>& phi) {
   const std::size_t N = fields_.num_cells();
-  double err = 0.0;
-  worst_field = -1;
-  for (int f = 0; f < fields_.num_fields(); ++f) {
-    const double atol = fields_.info(f).abs_tolerance;
-    const double rtol = control_.rtol;
-    const std::size_t off = f * N;
-    const double e = parallel::max(N, [&](std::size_t b, std::size_t end) {
-      double m = 0.0;
-      for (std::size_t i = off + b; i < off + end; ++i) {
-        const double scale = atol + rtol * std::max(std::abs(fine[i]), std::abs(start[i]));
-        const double r = std::abs(fine[i] - coarse[i]) / scale;
-        if (!(r <= m)) m = (r == r) ? r : std::numeric_limits<double>::infinity();
-      }
-      return m;
-    });
-    if (e > err) {
-      err = e;
-      worst_field = f;
-    }
-  }
-  return err;  // ≈ local error of the fine (two half steps) solution
+  const int F = fields_.num_fields();
+  std::vector<double>& u = fields_.storage();
+  std::vector<char> bad(num_finish_blocks(N), 0);
+  parallel::for_each_block(
+      N, kFinishBlock,
+      [&](std::size_t b, std::size_t e) {
+        char any = 0;
+        for (int f = 0; f < F; ++f) {
+          const double p = phi[static_cast<std::size_t>(f)];
+          const bool nonneg = fields_.info(f).non_negative;
+          const double floor = -fields_.info(f).abs_tolerance;
+          const std::size_t off = f * N;
+          for (std::size_t i = off + b; i < off + e; ++i) {
+            double v = u[i] + p * (u[i] - coarse[i]);
+            // Bad values are left for check_finite to name; round-off negatives of
+            // non-negative fields (above −abs_tolerance) are clipped to 0.
+            if (!std::isfinite(v) || (nonneg && v < floor))
+              any = 1;
+            else if (nonneg && v < 0.0)
+              v = 0.0;
+            u[i] = v;
+          }
+        }
+        bad[b / kFinishBlock] = any;
+      },
+      N * F);
+  return std::find(bad.begin(), bad.end(), 1) == bad.end();
+}
+
+void Simulation::copy_state(const std::vector<double>& from, std::vector<double>& to) {
+  if (to.size() != from.size()) to.resize(from.size());
+  parallel::for_each_block(
+      from.size(), kFinishBlock * 4,
+      [&](std::size_t b, std::size_t e) {
+        std::copy(from.begin() + b, from.begin() + e, to.begin() + b);
+      },
+      from.size() / 4);
 }
 
 void Simulation::check_finite(double t_s, double h) const {
@@ -312,27 +361,27 @@ StepInfo Simulation::step(double t_limit_s) {
   TransportStats ts;
   std::vector<double>& state = fields_.storage();
 
-  start_ = state;
+  copy_state(state, start_);
   for (;;) {
     clip_error_ = 0.0;
     split_step(fields_, t_s_, h, ts);
     coarse_.swap(state);
-    state = start_;
+    copy_state(start_, state);
     split_step(fields_, t_s_, 0.5 * h, ts);
     split_step(fields_, t_s_ + 0.5 * h, 0.5 * h, ts);
+    {
+      const StageTimer timer(stage_times_.error_control_s);
+      compare_solutions(coarse_, state, start_, comparison_);
+    }
     if (!control_.adaptive) {
       info.error_norm = 0.0;
       break;
     }
-    double err = 0.0;
-    int worst_field = -1;
-    {
-      const StageTimer timer(stage_times_.error_control_s);
-      err = error_norm(coarse_, state, start_, worst_field);
-      if (clip_error_ > err) {
-        err = clip_error_;
-        worst_field = -2;  // the positivity clipping
-      }
+    double err = comparison_.error;
+    int worst_field = comparison_.worst_field;
+    if (clip_error_ > err) {
+      err = clip_error_;
+      worst_field = -2;  // the positivity clipping
     }
     const double factor = err > 0.0 ? 0.9 / std::sqrt(err) : control_.max_growth;
     if (err <= 1.0) {
@@ -354,32 +403,20 @@ StepInfo Simulation::step(double t_limit_s) {
     const double shrunk = h * std::clamp(std::isfinite(factor) ? factor : 0.2, 0.2, 0.9);
     if (shrunk < control_.dt_min_s) {
       check_finite(t_s_ + h, h);  // names the field and voxel if a value went bad
-      state = start_;
+      copy_state(start_, state);
       std::ostringstream msg;
       msg << "step size fell below the minimum " << control_.dt_min_s << " s at t = " << t_s_
           << " s (error estimate " << err << ")";
       throw NumericalError(msg.str());
     }
-    state = start_;
+    copy_state(start_, state);
     h = shrunk;
     lands = false;
   }
   {
     const StageTimer timer(stage_times_.error_control_s);
-    extrapolate(coarse_);
-    check_finite(t_s_ + h, h);
-    // Clip round-off negatives of non-negative fields (they are above -abs_tolerance here).
-    for (int f = 0; f < fields_.num_fields(); ++f) {
-      if (!fields_.info(f).non_negative) continue;
-      FieldView v = fields_.view(f);
-      parallel::for_each_block(
-          v.size, 1 << 14,
-          [&](std::size_t b, std::size_t e) {
-            for (std::size_t i = b; i < e; ++i)
-              if (v.data[i] < 0.0) v.data[i] = 0.0;
-          },
-          v.size);
-    }
+    // One pass: u = fine + φ (fine − coarse), clipped; a bad value is named by check_finite.
+    if (!extrapolate(coarse_, comparison_.phi)) check_finite(t_s_ + h, h);
   }
   t_s_ = lands ? target : t_s_ + h;
   ++info.accepted;

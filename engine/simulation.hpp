@@ -157,10 +157,19 @@ class Simulation {
   void ensure_started();
   void split_step(FieldSet& f, double t_s, double h, TransportStats& ts);
   void linearly_implicit_step(FieldSet& f, double t_s, double h);
-  /// The step-doubling error norm; `worst_field` receives the field that attains it.
-  double error_norm(const std::vector<double>& coarse, const std::vector<double>& fine,
-                    const std::vector<double>& start, int& worst_field) const;
-  void extrapolate(const std::vector<double>& coarse);
+  /// What step doubling learns from its two solutions, in one pass over them.
+  struct Comparison {
+    double error = 0.0;       ///< the scaled error norm (≤ 1: accept)
+    int worst_field = -1;     ///< the field that attains it
+    std::vector<double> phi;  ///< per field, the extrapolation's positivity limiter in [0, 1]
+  };
+  void compare_solutions(const std::vector<double>& coarse, const std::vector<double>& fine,
+                         const std::vector<double>& start, Comparison& out) const;
+  /// u ← fine + φ (fine − coarse) with round-off negatives clipped; false if a value is bad
+  /// (not finite, or below −abs_tolerance in a non-negative field).
+  bool extrapolate(const std::vector<double>& coarse, const std::vector<double>& phi);
+  /// to ← from, on the engine's threads.
+  static void copy_state(const std::vector<double>& from, std::vector<double>& to);
   void check_finite(double t_s, double h) const;
   double next_landing_time(double t_s) const;
   void apply_events_at(double t_s);
@@ -179,7 +188,8 @@ class Simulation {
   double dt_s_ = -1.0;
   bool started_ = false;
   StepInfo last_;
-  std::vector<double> start_, coarse_;    // step-doubling scratch
+  std::vector<double> start_, coarse_;  // step-doubling scratch
+  Comparison comparison_;
   std::unique_ptr<FieldSet> increments_;  // linearly implicit step scratch
   double clip_error_ = 0.0;  // largest clipped undershoot of this attempt (error-scale units)
   StageTimes stage_times_;

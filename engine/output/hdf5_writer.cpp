@@ -49,6 +49,9 @@ constexpr int kGzipLevel = 4;
 // ---------------------------------------------------------------------------------------------
 // HDF5 plumbing lives in detail/hdf5_util.hpp; these two helpers are the writer's own.
 
+/// Layer ids are one byte per cell (Grid::layer_map), so at most 256 layers.
+constexpr std::size_t kMaxLayers = 256;
+
 /// An empty dataset extendible along its first dimension, chunked, optionally compressed.
 void create_extendible(hid_t loc, const char* name, hid_t file_type,
                        const std::vector<hsize_t>& row_shape, const std::vector<hsize_t>& chunk,
@@ -393,7 +396,7 @@ struct Hdf5Writer::Impl {
 
   // Scratch.
   std::vector<float> snapshot_buffer;
-  std::vector<double> layer_sum, plane_sum, layer_row;
+  std::vector<double> layer_row;  // per field, the layer means of one summary row
 
   const std::string& file_name() const { return partial; }
 
@@ -803,29 +806,36 @@ void Hdf5Writer::Impl::append_summary(const Simulation& sim, double t_s, double 
   require_same_fields(sim);
   const Grid& g = sim.grid();
   const std::size_t plane = g.plane_size();
-  layer_sum.resize(layers);
-  plane_sum.resize(layers);
-  layer_row.resize(layers);
-  for (std::size_t i = 0; i < field_names.size(); ++i) {
-    const ConstFieldView v = sim.fields().view(static_cast<int>(i));
-    std::fill(layer_sum.begin(), layer_sum.end(), 0.0);
-    for (std::size_t k = 0; k < nz; ++k) {
-      std::fill(plane_sum.begin(), plane_sum.end(), 0.0);
-      const std::size_t base = k * plane;
-      if (g.is_axisymmetric()) {  // r–z: each ring weighted by its own volume
-        for (std::size_t c = base; c < base + plane; ++c)
-          layer_sum[g.layer_of(c)] += g.volume_of_cell_um3(c) * v[c];
-        continue;
-      }
-      for (std::size_t c = base; c < base + plane; ++c) plane_sum[g.layer_of(c)] += v[c];
-      const double volume = g.cell_volume_um3(static_cast<int>(k));
-      for (std::size_t l = 0; l < layers; ++l) layer_sum[l] += volume * plane_sum[l];
-    }
-    for (std::size_t l = 0; l < layers; ++l)
-      layer_row[l] = layer_volume_um3[l] > 0.0 ? layer_sum[l] / layer_volume_um3[l]
-                                               : std::numeric_limits<double>::quiet_NaN();
-    pending_mean[i].insert(pending_mean[i].end(), layer_row.begin(), layer_row.end());
-  }
+  // One field per task on the engine's threads; each field's sums keep their order, so the
+  // means do not depend on the thread count.
+  const std::size_t F = field_names.size();
+  layer_row.resize(F * layers);
+  parallel::for_each(
+      F,
+      [&](std::size_t i) {
+        const ConstFieldView v = sim.fields().view(static_cast<int>(i));
+        double layer_sum[kMaxLayers] = {}, plane_sum[kMaxLayers];
+        for (std::size_t k = 0; k < nz; ++k) {
+          const std::size_t base = k * plane;
+          if (g.is_axisymmetric()) {  // r–z: each ring weighted by its own volume
+            for (std::size_t c = base; c < base + plane; ++c)
+              layer_sum[g.layer_of(c)] += g.volume_of_cell_um3(c) * v[c];
+            continue;
+          }
+          std::fill(plane_sum, plane_sum + layers, 0.0);
+          for (std::size_t c = base; c < base + plane; ++c) plane_sum[g.layer_of(c)] += v[c];
+          const double volume = g.cell_volume_um3(static_cast<int>(k));
+          for (std::size_t l = 0; l < layers; ++l) layer_sum[l] += volume * plane_sum[l];
+        }
+        for (std::size_t l = 0; l < layers; ++l)
+          layer_row[i * layers + l] = layer_volume_um3[l] > 0.0
+                                          ? layer_sum[l] / layer_volume_um3[l]
+                                          : std::numeric_limits<double>::quiet_NaN();
+      },
+      F * g.num_cells());
+  for (std::size_t i = 0; i < F; ++i)
+    pending_mean[i].insert(pending_mean[i].end(), layer_row.begin() + i * layers,
+                           layer_row.begin() + (i + 1) * layers);
   pending_time.push_back(t_s);
   pending_dt.push_back(dt_s);
 }

@@ -22,6 +22,7 @@
 
 #include "engine/error.hpp"
 #include "engine/output/hdf5_reader.hpp"
+#include "engine/parallel.hpp"
 #include "engine/simulation.hpp"
 #include "output_test_support.hpp"
 
@@ -290,6 +291,32 @@ TEST_F(hdf5, SummaryIsTheVolumeWeightedLayerMeanAtEveryStep) {
   }
   // The dermis only decays (the topical event touches the epidermis): its mean falls.
   EXPECT_LT(s.at("decaying", 5, 1), s.at("decaying", 4, 1));
+}
+
+// The layer means run one field per thread: the summary must not depend on the thread count,
+// nor on whether the loop ran on one thread (below the serial-work threshold) or several.
+TEST_F(hdf5, SummaryDoesNotDependOnTheThreadCount) {
+  auto summary_with = [&](int threads, std::size_t serial_work, const std::string& name) {
+    parallel::set_num_threads(threads);
+    parallel::set_serial_work(serial_work);
+    const fs::path out = dir_ / name;
+    auto sim = make_simulation();
+    add_events(*sim);
+    sim->add_observer(std::make_shared<Hdf5Writer>(options_for(out)));
+    sim->run_until(400.0);
+    parallel::set_num_threads(0);
+    parallel::set_serial_work(parallel::kSerialWork);
+    return Hdf5Result(out.string()).read_summary();
+  };
+  const ResultSummary one = summary_with(1, parallel::kSerialWork, "one.h5");
+  const ResultSummary two = summary_with(2, 0, "two.h5");
+  ASSERT_EQ(one.num_steps(), two.num_steps());
+  ASSERT_GT(one.num_steps(), 5u);
+  for (const std::string name : {"signal", "decaying"})
+    for (std::size_t row = 0; row < one.num_steps(); ++row)
+      for (int layer = 0; layer < 2; ++layer)
+        ASSERT_EQ(one.at(name, row, layer), two.at(name, row, layer))
+            << name << " row " << row << " layer " << layer;
 }
 
 TEST_F(hdf5, DatasetsAreFloat32ChunkedAndCompressed) {
