@@ -327,6 +327,28 @@ std::string tail_of(const std::string& path) {
   return last;
 }
 
+// Run `exe argv[1..]` (no shell), stdout and stderr to `log`; whether it exited 0, and its wall
+// seconds.
+std::pair<bool, double> run_child(const std::string& exe, std::vector<std::string> argv,
+                                  const std::string& log) {
+  std::vector<char*> cargv;
+  for (std::string& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  if (rc == 0) waitpid(pid, &status, 0);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return {rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, wall};
+}
+
 void BM_Sweep_needle12(benchmark::State& state) {
   const std::string exe = skinheal_executable();
   if (access(exe.c_str(), X_OK) != 0) {
@@ -348,25 +370,10 @@ void BM_Sweep_needle12(benchmark::State& state) {
       argv.push_back("--set");
       argv.push_back(o);
     }
-    std::vector<char*> cargv;
-    for (std::string& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    const auto t0 = std::chrono::steady_clock::now();
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, cargv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    int status = 0;
-    if (rc == 0) waitpid(pid, &status, 0);
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto [ok, wall] = run_child(exe, argv, log);
     std::error_code ec;
     fs::remove_all(dir, ec);
-    if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!ok) {
       state.SkipWithError(("skinheal sweep failed: " + tail_of(log)).c_str());
       return;
     }
@@ -383,6 +390,70 @@ void BM_Sweep_needle12(benchmark::State& state) {
 }
 BENCHMARK(BM_Sweep_needle12)
     ->Name("BM_Sweep/needle12")
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseManualTime();
+
+// --- BM_Memory -----------------------------------------------------------------------------
+
+// The engine's memory per cell while stepping, free of the program's fixed costs: patch_3d run
+// for 1 h at two lateral spacings in child processes; (peak RSS difference) / (cell
+// difference), against the state's 8 bytes per field per cell. The target is 1.5.
+void BM_Memory_patch3d(benchmark::State& state) {
+  const std::string exe = skinheal_executable();
+  if (access(exe.c_str(), X_OK) != 0) {
+    state.SkipWithError(("no skinheal executable at " + exe).c_str());
+    return;
+  }
+  const std::string scenario =
+      (fs::path(bench::default_scenario_path()).parent_path() / "patch_3d.toml").string();
+  struct Size {
+    const char* dx;
+    std::size_t cells = 0;
+    int fields = 0;
+    double peak_mib = 0.0;
+  };
+  Size sizes[2] = {{"\"80 um\""}, {"\"40 um\""}};  // the smaller first: ru_maxrss is a maximum
+  for (auto _ : state) {
+    double wall_total = 0.0;
+    for (Size& size : sizes) {
+      const std::vector<std::string> sets{"time.end=\"1 h\"", std::string("grid.dx=") + size.dx};
+      const auto loaded = skinheal::models::load_scenario(scenario, sets);
+      size.cells = loaded.built.simulation->grid().num_cells();
+      size.fields = loaded.built.simulation->fields().num_fields();
+      const std::string out = (fs::path(bench::scratch_dir()) / "memory.h5").string();
+      std::vector<std::string> argv{exe, "run", scenario, "-o", out, "--force", "--quiet"};
+      for (const std::string& set : sets) argv.insert(argv.end(), {"--set", set});
+      const auto [ok, wall] = run_child(exe, argv, out + ".log");
+      const std::string log_tail = tail_of(out + ".log");
+      std::error_code ec;
+      for (const char* suffix : {"", ".log", ".xdmf", ".ckpt"}) fs::remove(out + suffix, ec);
+      if (!ok) {
+        state.SkipWithError(("skinheal run failed: " + log_tail).c_str());
+        return;
+      }
+      wall_total += wall;
+      rusage children{};
+      getrusage(RUSAGE_CHILDREN, &children);
+      size.peak_mib = static_cast<double>(children.ru_maxrss) * 1024.0 / kMiB;
+    }
+    state.SetIterationTime(wall_total);
+    const double bytes_per_cell = (sizes[1].peak_mib - sizes[0].peak_mib) * kMiB /
+                                  static_cast<double>(sizes[1].cells - sizes[0].cells);
+    const double state_bytes_per_cell = 8.0 * sizes[1].fields;
+    state.counters["cells_small"] = static_cast<double>(sizes[0].cells);
+    state.counters["cells_large"] = static_cast<double>(sizes[1].cells);
+    state.counters["peak_rss_small_mib"] = sizes[0].peak_mib;
+    state.counters["peak_rss_large_mib"] = sizes[1].peak_mib;
+    state.counters["bytes_per_cell"] = bytes_per_cell;
+    state.counters["state_bytes_per_cell"] = state_bytes_per_cell;
+    state.counters["stepping_over_state"] = bytes_per_cell / state_bytes_per_cell;
+    state.counters["fixed_mib"] =
+        sizes[1].peak_mib - bytes_per_cell * static_cast<double>(sizes[1].cells) / kMiB;
+  }
+}
+BENCHMARK(BM_Memory_patch3d)
+    ->Name("BM_Memory/patch3d")
     ->Iterations(1)
     ->Unit(benchmark::kSecond)
     ->UseManualTime();
