@@ -26,7 +26,9 @@ constexpr int kCacheSlots = 4;
 
 // Fixed blocks of the fast diagonalisation's products (rows of the x pass, columns of the
 // z pass): large enough for an efficient product, small enough for two threads to share.
-constexpr std::size_t kRowBlock = 16, kColumnBlock = 32;
+constexpr std::size_t kColumnBlock = 32;
+// Lines along x per block of the tridiagonal solves.
+constexpr std::size_t kLineBlock = 8;
 
 struct Slot {
   double theta_h = -1.0;  // key; < 0: empty
@@ -45,42 +47,28 @@ struct CoupledSolver::Impl {
   long clock = 0;
   long factorisations = 0;
   Eigen::VectorXd rhs, x;
-  // Fast diagonalisation (set_separable): per axis the generalised eigenvectors P (Pᵀ A P = I)
-  // and eigenvalues l; scratch for the transforms.
+  // Separable operators (set_separable): y and z diagonalised, the generalised eigenvectors P
+  // (Pᵀ A P = I) and eigenvalues l of each; x kept as its tridiagonal stiffness and solved
+  // line by line.
   bool separable = false;
   int nx = 0, ny = 0, nz = 0;
-  Eigen::MatrixXd Px, Py, Pz;
-  Eigen::VectorXd lx, ly, lz;
-  std::vector<double> mx, my, mz;  // the axis measures
-  Eigen::VectorXd scratch;         // the transforms' work vector
-  Eigen::VectorXd source_hat;      // Pᵀ V h s (Crank–Nicolson with a source only)
+  Eigen::MatrixXd Py, Pz;
+  Eigen::VectorXd ly, lz;
+  std::vector<double> sx_diag, sx_low;  // S_x: diagonal, and sx_low[i] = S_x(i, i − 1)
+  std::vector<double> mx, my, mz;       // the axis measures
+  Eigen::VectorXd scratch;              // the transforms' work vector
+  Eigen::VectorXd source_hat;           // Pᵀ V h s (Crank–Nicolson with a source only)
 
   using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using Map = Eigen::Map<RowMatrix>;
 
-  // v ← (Px ⊗ Py ⊗ Pz)ᵀ v (forward) or (Px ⊗ Py ⊗ Pz) v (back), v laid out [(k·ny + j)·nx + i].
+  // v ← (I ⊗ Py ⊗ Pz)ᵀ v (forward) or (I ⊗ Py ⊗ Pz) v (back), v laid out [(k·ny + j)·nx + i].
   // Each pass is a dense product split into fixed blocks of rows or columns, run on the
   // engine's threads: the blocks do not depend on the thread count, so neither do the results.
   void transform(double* v, bool forward) {
     const Eigen::Index NX = nx, NY = ny, NZ = nz;
     scratch.resize(NX * NY * NZ);  // no-op after set_separable
     double* const w = scratch.data();
-    auto x_pass = [&] {
-      if (NX == 1) return;
-      const Eigen::Index rows = NZ * NY;
-      parallel::for_each_block(
-          static_cast<std::size_t>(rows), kRowBlock,
-          [&](std::size_t b, std::size_t e) {
-            const auto r0 = static_cast<Eigen::Index>(b), nr = static_cast<Eigen::Index>(e - b);
-            Map V(v + r0 * NX, nr, NX), W(w + r0 * NX, nr, NX);
-            if (forward)
-              W.noalias() = V * Px;
-            else
-              W.noalias() = V * Px.transpose();
-            V = W;
-          },
-          static_cast<std::size_t>(rows * NX * NX));
-    };
     auto y_pass = [&] {
       if (NY == 1) return;
       parallel::for_each_block(
@@ -114,13 +102,11 @@ struct CoupledSolver::Impl {
           static_cast<std::size_t>(NZ * NZ * cols));
     };
     if (forward) {
-      x_pass();
       y_pass();
       z_pass();
     } else {
       z_pass();
       y_pass();
-      x_pass();
     }
   }
 
@@ -131,9 +117,11 @@ struct CoupledSolver::Impl {
       for (int j = 0; j < ny; ++j) f(k, j, (static_cast<std::size_t>(k) * ny + j) * nx);
   }
 
-  // The θ-step of a separable operator, in place. In the eigenvectors P (Pᵀ V P = I,
-  // Pᵀ K P = Λ), w = Pᵀ V u and the step is w⁺ = (1 − (1 − θ) h (Λ + k)) w / (1 + θ h (Λ + k))
-  // plus h Pᵀ V s / (1 + θ h (Λ + k)); u⁺ = P w⁺.
+  // The θ-step of a separable operator, in place. With Q = I ⊗ Py ⊗ Pz (Qᵀ V Q = A = a_x ⊗ I,
+  // Qᵀ K Q = K̃ = S_x ⊗ I + a_x ⊗ (Λ_y ⊕ Λ_z)), z = Qᵀ V u and w = A⁻¹ z:
+  //   (A (1 + θhk) + θh K̃) w⁺ = (1 − (1 − θ)hk) z − (1 − θ)h K̃ w + h Qᵀ V s,   u⁺ = Q w⁺,
+  // one tridiagonal system along x per (y, z) mode, solved by the Thomas algorithm (the
+  // matrix is diagonally dominant: no pivoting).
   void step_separable(double* u, const double* source, double h, double theta) {
     const std::size_t n = static_cast<std::size_t>(nx) * ny * nz;
     const bool combine = source && theta == 1.0;  // backward Euler: one transform of V (u + h s)
@@ -155,17 +143,45 @@ struct CoupledSolver::Impl {
       });
       transform(s, true);
     }
-    for_each_row([&](int k, int j, std::size_t row) {
-      const double base = decay + ly[j] + lz[k];
-      for (int i = 0; i < nx; ++i) {
-        const double rate = base + lx[i];
-        const double denominator = 1.0 + theta * h * rate;
-        double w = u[row + i];
-        if (theta < 1.0) w *= 1.0 - (1.0 - theta) * h * rate;
-        if (separate_source) w += source_hat[static_cast<Eigen::Index>(row + i)];
-        u[row + i] = w / denominator;
-      }
-    });
+    const double th = theta * h, explicit_h = (1.0 - theta) * h;
+    const std::size_t lines = static_cast<std::size_t>(ny) * nz;
+    parallel::for_each_block(
+        lines, kLineBlock,
+        [&](std::size_t b, std::size_t e) {
+          std::vector<double> r(static_cast<std::size_t>(nx)), cp(static_cast<std::size_t>(nx));
+          for (std::size_t line = b; line < e; ++line) {
+            const std::size_t k = line / static_cast<std::size_t>(ny),
+                              j = line % static_cast<std::size_t>(ny);
+            double* z = u + line * static_cast<std::size_t>(nx);
+            const double mode =
+                decay + ly[static_cast<Eigen::Index>(j)] + lz[static_cast<Eigen::Index>(k)];
+            for (int i = 0; i < nx; ++i) {
+              double ri = z[i];
+              if (theta < 1.0) {  // − (1 − θ) h (S_x w + a_x (k + λ) w) with w = z / a_x
+                double sw = sx_diag[i] * z[i] / mx[i];
+                if (i > 0) sw += sx_low[i] * z[i - 1] / mx[i - 1];
+                if (i + 1 < nx) sw += sx_low[i + 1] * z[i + 1] / mx[i + 1];
+                ri -= explicit_h * (sw + mode * z[i]);
+              }
+              if (separate_source) ri += source_hat[static_cast<Eigen::Index>(line * nx + i)];
+              r[i] = ri;
+            }
+            // Thomas: sub- and super-diagonal θh S_x(i, i ∓ 1), diagonal
+            // a_x (1 + θh (k + λ)) + θh S_x(i, i).
+            const double scale = 1.0 + th * mode;
+            double m = mx[0] * scale + th * sx_diag[0];
+            cp[0] = nx > 1 ? th * sx_low[1] / m : 0.0;
+            z[0] = r[0] / m;
+            for (int i = 1; i < nx; ++i) {
+              const double a = th * sx_low[i];
+              m = mx[i] * scale + th * sx_diag[i] - a * cp[i - 1];
+              cp[i] = i + 1 < nx ? th * sx_low[i + 1] / m : 0.0;
+              z[i] = (r[i] - a * z[i - 1]) / m;
+            }
+            for (int i = nx - 2; i >= 0; --i) z[i] -= cp[i] * z[i + 1];
+          }
+        },
+        lines * static_cast<std::size_t>(nx) * 12);
     transform(u, false);
   }
 
@@ -232,7 +248,7 @@ void CoupledSolver::set_operator(std::vector<double> volume_um3, const std::vect
   s.decay = decay_per_s;
   for (Slot& slot : s.slots) slot = Slot{};
   s.separable = false;
-  s.Px = s.Py = s.Pz = Eigen::MatrixXd();
+  s.Py = s.Pz = Eigen::MatrixXd();
   s.scratch = s.source_hat = Eigen::VectorXd();
   s.rhs.resize(static_cast<Eigen::Index>(n));
   s.x.resize(static_cast<Eigen::Index>(n));
@@ -275,7 +291,8 @@ std::size_t CoupledSolver::memory_bytes() const {
   const auto doubles = [](Eigen::Index count) { return static_cast<std::size_t>(count) * 8; };
   std::size_t bytes = s.volume.capacity() * 8 + doubles(s.rhs.size() + s.x.size()) +
                       doubles(s.scratch.size() + s.source_hat.size()) +
-                      doubles(s.Px.size() + s.Py.size() + s.Pz.size());
+                      doubles(s.Py.size() + s.Pz.size()) +
+                      8 * (s.sx_diag.capacity() + s.sx_low.capacity());
   for (const SparseMatrix* m : {&s.K, &s.M})
     bytes += static_cast<std::size_t>(m->nonZeros()) * (sizeof(double) + sizeof(int)) +
              static_cast<std::size_t>(m->outerSize() + 1) * sizeof(int);
@@ -320,7 +337,25 @@ void CoupledSolver::set_separable(const AxisOperator& x, const AxisOperator& y,
       SKINHEAL_REQUIRE(a > 0.0 && std::isfinite(a),
                        "coupled solver: axis measures must be finite and > 0");
   Impl& s = *impl_;
-  decompose(x, s.Px, s.lx);
+  // x: the tridiagonal stiffness itself (symmetrised as decompose does).
+  const std::size_t nx = x.measure.size();
+  SKINHEAL_REQUIRE(nx > 0, "coupled solver: an axis needs at least one cell");
+  SKINHEAL_REQUIRE(x.stiffness.empty() || x.stiffness.size() == nx * nx,
+                   "coupled solver: an axis stiffness must be n x n");
+  s.sx_diag.assign(nx, 0.0);
+  s.sx_low.assign(nx, 0.0);
+  if (!x.stiffness.empty())
+    for (std::size_t i = 0; i < nx; ++i)
+      for (std::size_t j = 0; j < nx; ++j) {
+        const double v = x.stiffness[i * nx + j];
+        if (i == j)
+          s.sx_diag[i] = v;
+        else if (i == j + 1)
+          s.sx_low[i] = 0.5 * (v + x.stiffness[j * nx + i]);
+        else
+          SKINHEAL_REQUIRE(v == 0.0 || j == i + 1,
+                           "coupled solver: the x axis stiffness must be tridiagonal");
+      }
   decompose(y, s.Py, s.ly);
   decompose(z, s.Pz, s.lz);
   s.mx = x.measure;

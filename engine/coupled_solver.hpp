@@ -41,12 +41,13 @@ class CoupledSolver {
 
   /// Set a separable operator instead (uniform diffusivity on a tensor-product grid): per axis
   /// (x, y, z; cells ordered (k·ny + j)·nx + i) the 1D cell measures a and the dense symmetric
-  /// 1D stiffness S (boundary conductances included), with V = a_x ⊗ a_y ⊗ a_z and
-  /// K = S_x ⊗ a_y ⊗ a_z + a_x ⊗ S_y ⊗ a_z + a_x ⊗ a_y ⊗ S_z, and the decay rate k in 1/s.
-  /// The solve diagonalises the step in the generalised eigenvectors of (S, diag a) of each
-  /// axis (fast diagonalisation, Lynch, Rice & Thomas 1964): dense transforms per step, no
-  /// sparse matrix and no factorisation, one scratch vector of n values. An axis of one cell
-  /// passes an empty stiffness. Replaces any operator set before.
+  /// 1D stiffness S (boundary conductances included; tridiagonal for x), with
+  /// V = a_x ⊗ a_y ⊗ a_z and K = S_x ⊗ a_y ⊗ a_z + a_x ⊗ S_y ⊗ a_z + a_x ⊗ a_y ⊗ S_z, and the
+  /// decay rate k in 1/s. The solve diagonalises y and z in the generalised eigenvectors of
+  /// (S, diag a) (fast diagonalisation, Lynch, Rice & Thomas 1964) and solves one tridiagonal
+  /// system along x per (y, z) mode: dense transforms of cost n·(ny + nz) per step, no sparse
+  /// matrix, no factorisation, one scratch vector of n values. An axis of one cell passes an
+  /// empty stiffness. Replaces any operator set before.
   struct AxisOperator {
     std::vector<double> measure;
     std::vector<double> stiffness;  ///< n × n, row-major

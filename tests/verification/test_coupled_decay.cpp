@@ -316,6 +316,10 @@ TEST(CoupledDecay, SeparableSolveAgreesWithCholeskyOnARandomOperator) {
   wrong.stiffness.pop_back();
   EXPECT_THROW(separable.set_separable(wrong, ay, az, 0.3), Error);
   EXPECT_THROW(separable.set_separable(ax, ay, az, -1.0), Error);
+  // x is solved as a tridiagonal system: a coupling beyond the neighbours is refused.
+  wrong = ax;
+  wrong.stiffness[2] = wrong.stiffness[2 * nx] = -0.5;  // cells 0 and 2
+  EXPECT_THROW(separable.set_separable(wrong, ay, az, 0.3), Error);
 }
 
 TEST(CoupledDecay, RefusesBadUse) {
