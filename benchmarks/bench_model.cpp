@@ -1,7 +1,7 @@
 // The full skin model end to end (issue 7): one model step, the default scenario as
 // `skinheal run` runs it, a 12-length needle sweep, and the explicit alternative.
 //
-// The skin model builds 2D x–z sections only; there is no 3D skin case yet. Cases:
+// Cases:
 //   BM_ModelStep/2d/session/width_mm:<w>/threads:<t>
 //       one Simulation::step of the default scenario
 //       (scenarios/roller_1p5mm_collagen_induction.toml, grid.width = w mm, so the voxel count
@@ -10,6 +10,8 @@
 //       before every iteration (outside the timing), so every iteration takes the same step;
 //       the state is computed once per width and cached.
 //   BM_ModelStep/2d/late/width_mm:2/threads:<t>   the same from day 200 (quiescent remodelling).
+//   BM_ModelStep/3d/session/threads:<t>   the same for scenarios/patch_3d.toml as shipped
+//       (2 × 2 × 3 mm, 50 × 50 × 79 cells), one hour after its session.
 //   BM_ReactionStep/2d/{session,late}/lanes:<0|1>   the reaction stage alone, 1 thread, one voxel
 //       at a time or kLanes at a time.
 //   BM_Scenario/default2d        the default scenario to its end (365 d, or SKINHEAL_BENCH_END),
@@ -122,16 +124,17 @@ struct Prepared {
   SimulationState clock;
 };
 
-Prepared& prepared(int width_mm, double start_s) {
-  static std::map<std::pair<int, double>, std::unique_ptr<Prepared>> cache;
-  auto& slot = cache[{width_mm, start_s}];
+// `scenario` (a path) with `overrides`, run to `start_s`; cached by all three.
+Prepared& prepared(const std::string& scenario, const std::vector<std::string>& overrides,
+                   double start_s) {
+  static std::map<std::string, std::unique_ptr<Prepared>> cache;
+  std::string key = scenario + "@" + std::to_string(start_s);
+  for (const std::string& o : overrides) key += "|" + o;
+  auto& slot = cache[key];
   if (!slot) {
     skinheal::models::set_warning_sink(nullptr);
-    auto p = std::make_unique<Prepared>(Prepared{
-        skinheal::models::load_scenario(bench::default_scenario_path(),
-                                        {"grid.width=\"" + std::to_string(width_mm) + " mm\""}),
-        {},
-        {}});
+    auto p = std::make_unique<Prepared>(
+        Prepared{skinheal::models::load_scenario(scenario, overrides), {}, {}});
     Simulation& sim = *p->loaded.built.simulation;
     sim.run_until(start_s);
     p->fields = sim.fields().storage();
@@ -141,10 +144,20 @@ Prepared& prepared(int width_mm, double start_s) {
   return *slot;
 }
 
-void model_step(benchmark::State& state, double start_s) {
-  const int width_mm = static_cast<int>(state.range(0));
-  const Threads threads(static_cast<int>(state.range(1)));
-  Prepared& p = prepared(width_mm, start_s);
+// The default scenario at `width_mm`.
+Prepared& prepared(int width_mm, double start_s) {
+  return prepared(bench::default_scenario_path(),
+                  {"grid.width=\"" + std::to_string(width_mm) + " mm\""}, start_s);
+}
+
+// scenarios/patch_3d.toml as shipped (2 × 2 × 3 mm, 50 × 50 × 79 cells).
+std::string patch_3d_path() {
+  return (fs::path(bench::default_scenario_path()).parent_path() / "patch_3d.toml").string();
+}
+
+// One Simulation::step from the prepared state, restored before every iteration.
+void model_step(benchmark::State& state, Prepared& p, int threads_count) {
+  const Threads threads(threads_count);
   Simulation& sim = *p.loaded.built.simulation;
   const double t_end = p.loaded.built.end_time_s;
   sim.reset_stage_times();
@@ -165,6 +178,11 @@ void model_step(benchmark::State& state, double start_s) {
       benchmark::Counter(cells * static_cast<double>(steps), benchmark::Counter::kIsRate);
 }
 
+void model_step(benchmark::State& state, double start_s) {
+  model_step(state, prepared(static_cast<int>(state.range(0)), start_s),
+             static_cast<int>(state.range(1)));
+}
+
 void BM_ModelStep_2d_session(benchmark::State& state) {
   model_step(state, 3600.0);
 }
@@ -182,6 +200,18 @@ BENCHMARK(BM_ModelStep_2d_late)
     ->Name("BM_ModelStep/2d/late")
     ->ArgNames({"width_mm", "threads"})
     ->ArgsProduct({{2}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// patch_3d one hour after its session.
+void BM_ModelStep_3d_session(benchmark::State& state) {
+  model_step(state, prepared(patch_3d_path(), {}, 3600.0), static_cast<int>(state.range(0)));
+}
+BENCHMARK(BM_ModelStep_3d_session)
+    ->Name("BM_ModelStep/3d/session")
+    ->ArgNames({"threads"})
+    ->Args({1})
+    ->Args({2})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
