@@ -99,7 +99,9 @@ void append_rows(hid_t ds, hsize_t row0, hsize_t nrows, hid_t mem_type, const vo
   check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
                             nullptr),
         file, "select rows of", name);
-  Id mem_space = simple_space({product(count)}, file);
+  // The memory space has the selection's shape: with a flat one HDF5 maps every element to
+  // its chunk one at a time (H5S_select_iterate) instead of whole chunks.
+  Id mem_space = simple_space(count, file);
   check(H5Dwrite(ds, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), file,
         "write to dataset", name);
 }
