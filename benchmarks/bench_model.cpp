@@ -357,10 +357,15 @@ std::string tail_of(const std::string& path) {
   return last;
 }
 
-// Run `exe argv[1..]` (no shell), stdout and stderr to `log`; whether it exited 0, and its wall
-// seconds.
-std::pair<bool, double> run_child(const std::string& exe, std::vector<std::string> argv,
-                                  const std::string& log) {
+// What run_child reports: whether the child exited 0, its wall seconds and its own peak RSS.
+struct ChildRun {
+  bool ok = false;
+  double wall_s = 0.0;
+  double peak_rss_mib = 0.0;  // of this child alone (wait4), not of every child so far
+};
+
+// Run `exe argv[1..]` (no shell), stdout and stderr to `log`.
+ChildRun run_child(const std::string& exe, std::vector<std::string> argv, const std::string& log) {
   std::vector<char*> cargv;
   for (std::string& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
@@ -374,9 +379,13 @@ std::pair<bool, double> run_child(const std::string& exe, std::vector<std::strin
   const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, cargv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   int status = 0;
-  if (rc == 0) waitpid(pid, &status, 0);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return {rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, wall};
+  rusage usage{};
+  if (rc == 0) wait4(pid, &status, 0, &usage);
+  ChildRun run;
+  run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  run.ok = rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  run.peak_rss_mib = static_cast<double>(usage.ru_maxrss) * 1024.0 / kMiB;
+  return run;
 }
 
 void BM_Sweep_needle12(benchmark::State& state) {
@@ -400,7 +409,9 @@ void BM_Sweep_needle12(benchmark::State& state) {
       argv.push_back("--set");
       argv.push_back(o);
     }
-    const auto [ok, wall] = run_child(exe, argv, log);
+    const ChildRun run = run_child(exe, argv, log);
+    const bool ok = run.ok;
+    const double wall = run.wall_s;
     std::error_code ec;
     fs::remove_all(dir, ec);
     if (!ok) {
@@ -443,7 +454,7 @@ void BM_Memory_patch3d(benchmark::State& state) {
     int fields = 0;
     double peak_mib = 0.0;
   };
-  Size sizes[2] = {{"\"80 um\""}, {"\"40 um\""}};  // the smaller first: ru_maxrss is a maximum
+  Size sizes[2] = {{"\"80 um\""}, {"\"40 um\""}};
   for (auto _ : state) {
     double wall_total = 0.0;
     for (Size& size : sizes) {
@@ -454,18 +465,17 @@ void BM_Memory_patch3d(benchmark::State& state) {
       const std::string out = (fs::path(bench::scratch_dir()) / "memory.h5").string();
       std::vector<std::string> argv{exe, "run", scenario, "-o", out, "--force", "--quiet"};
       for (const std::string& set : sets) argv.insert(argv.end(), {"--set", set});
-      const auto [ok, wall] = run_child(exe, argv, out + ".log");
+      const ChildRun run = run_child(exe, argv, out + ".log");
       const std::string log_tail = tail_of(out + ".log");
       std::error_code ec;
-      for (const char* suffix : {"", ".log", ".xdmf", ".ckpt"}) fs::remove(out + suffix, ec);
-      if (!ok) {
+      for (const char* suffix : {"", ".log", ".xdmf", ".checkpoint", ".partial"})
+        fs::remove(out + suffix, ec);
+      if (!run.ok) {
         state.SkipWithError(("skinheal run failed: " + log_tail).c_str());
         return;
       }
-      wall_total += wall;
-      rusage children{};
-      getrusage(RUSAGE_CHILDREN, &children);
-      size.peak_mib = static_cast<double>(children.ru_maxrss) * 1024.0 / kMiB;
+      wall_total += run.wall_s;
+      size.peak_mib = run.peak_rss_mib;
     }
     state.SetIterationTime(wall_total);
     const double bytes_per_cell = (sizes[1].peak_mib - sizes[0].peak_mib) * kMiB /

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "engine/transport.hpp"
 #include "models/scenario_file.hpp"
 
 namespace skinheal::cli {
@@ -25,9 +26,12 @@ int check_command(const CheckOptions& o) {
   const int fields = sim.fields().num_fields();
   const double field_bytes = 8.0 * sim.grid().num_cells();
   const double state_bytes = field_bytes * fields;
-  int coupled = 0;
-  for (int f = 0; f < fields; ++f)
-    coupled += sim.transport().transports(f) && sim.transport().is_coupled(f);
+  int coupled = 0, factorised = 0;
+  for (int f = 0; f < fields; ++f) {
+    if (!sim.transport().transports(f) || !sim.transport().is_coupled(f)) continue;
+    ++coupled;
+    factorised += sim.transport().diffusivity(f).kind() != Diffusivity::Kind::uniform;
+  }
   const int copies = sim.control().scheme == TimeScheme::linearly_implicit ? 4 : 3;
   const double stepping_bytes = copies * state_bytes + (1 + coupled) * field_bytes;
   std::cout << std::fixed << std::setprecision(1) << "memory: state " << state_bytes / 1048576.0
@@ -37,6 +41,11 @@ int check_command(const CheckOptions& o) {
             << " field(s) of transport scratch), plus the program, its libraries and the HDF5 "
                "output buffers\n"
             << std::defaultfloat;
+  if (factorised > 0)
+    std::cout
+        << "memory: " << factorised
+        << " coupled field(s) with a non-uniform diffusivity also hold a sparse matrix and up "
+           "to 4 sparse factorisations (not in the estimate)\n";
   std::cout << "effective parameters:\n";
   for (const auto& p : loaded.parameters) std::cout << "  " << p[0] << " = " << p[1] << "\n";
   return kExitOk;

@@ -70,7 +70,17 @@ struct CoupledSolver::Impl {
     scratch.resize(NX * NY * NZ);  // no-op after set_separable
     double* const w = scratch.data();
     auto y_pass = [&] {
-      if (NY == 1) return;
+      if (NY == 1) {  // Py is the 1 × 1 matrix 1/√a_y (1 in 2D and r–z, where a_y = 1)
+        const double p = Py(0, 0);
+        if (p != 1.0)
+          parallel::for_each_block(
+              static_cast<std::size_t>(NX * NZ), 1 << 14,
+              [&](std::size_t b, std::size_t e) {
+                for (std::size_t c = b; c < e; ++c) v[c] *= p;
+              },
+              static_cast<std::size_t>(NX * NZ));
+        return;
+      }
       parallel::for_each_block(
           static_cast<std::size_t>(NZ), 1,
           [&](std::size_t b, std::size_t e) {
@@ -336,28 +346,37 @@ void CoupledSolver::set_separable(const AxisOperator& x, const AxisOperator& y,
     for (double a : axis->measure)
       SKINHEAL_REQUIRE(a > 0.0 && std::isfinite(a),
                        "coupled solver: axis measures must be finite and > 0");
-  Impl& s = *impl_;
+  // Everything is built first and committed only once every check has passed, so a refused
+  // operator leaves the solver as it was.
   // x: the tridiagonal stiffness itself (symmetrised as decompose does).
   const std::size_t nx = x.measure.size();
   SKINHEAL_REQUIRE(nx > 0, "coupled solver: an axis needs at least one cell");
   SKINHEAL_REQUIRE(x.stiffness.empty() || x.stiffness.size() == nx * nx,
                    "coupled solver: an axis stiffness must be n x n");
-  s.sx_diag.assign(nx, 0.0);
-  s.sx_low.assign(nx, 0.0);
+  std::vector<double> sx_diag(nx, 0.0), sx_low(nx, 0.0);
   if (!x.stiffness.empty())
     for (std::size_t i = 0; i < nx; ++i)
       for (std::size_t j = 0; j < nx; ++j) {
         const double v = x.stiffness[i * nx + j];
         if (i == j)
-          s.sx_diag[i] = v;
+          sx_diag[i] = v;
         else if (i == j + 1)
-          s.sx_low[i] = 0.5 * (v + x.stiffness[j * nx + i]);
+          sx_low[i] = 0.5 * (v + x.stiffness[j * nx + i]);
         else
           SKINHEAL_REQUIRE(v == 0.0 || j == i + 1,
                            "coupled solver: the x axis stiffness must be tridiagonal");
       }
-  decompose(y, s.Py, s.ly);
-  decompose(z, s.Pz, s.lz);
+  Eigen::MatrixXd Py, Pz;
+  Eigen::VectorXd ly, lz;
+  decompose(y, Py, ly);
+  decompose(z, Pz, lz);
+  Impl& s = *impl_;
+  s.sx_diag = std::move(sx_diag);
+  s.sx_low = std::move(sx_low);
+  s.Py = std::move(Py);
+  s.Pz = std::move(Pz);
+  s.ly = std::move(ly);
+  s.lz = std::move(lz);
   s.mx = x.measure;
   s.my = y.measure;
   s.mz = z.measure;
