@@ -195,6 +195,12 @@ struct CheckpointData {
   /// copies no field), of `read_fields` when restoring.
   std::vector<ConstFieldView> fields;
   std::vector<std::vector<double>> read_fields;
+  // Move-only: a copy's `fields` would still point into the original's read_fields.
+  CheckpointData() = default;
+  CheckpointData(const CheckpointData&) = delete;
+  CheckpointData& operator=(const CheckpointData&) = delete;
+  CheckpointData(CheckpointData&&) = default;
+  CheckpointData& operator=(CheckpointData&&) = default;
   std::vector<TransportState> transport;
   SimulationState loop;
   std::vector<double> event_times_s;
