@@ -501,6 +501,30 @@ struct Transport::Impl {
     if (fast) {
       // In place, interleaved groups of lines; tasks of up to 32 lines of one depth row.
       const RowFactors fac_x = lateral_factors(ft, axis, h, theta);
+      if (ny == 1) {
+        // One x line per depth row (2D x–z, r–z): the lines of consecutive rows are
+        // consecutive in memory, so interleave kInterleavedLines rows, each with its own
+        // factors; tasks of up to 8 such groups.
+        constexpr int kRowsPerTask = 8 * kInterleavedLines;
+        const int tasks = (nz + kRowsPerTask - 1) / kRowsPerTask;
+        parallel::for_each(
+            static_cast<std::size_t>(tasks),
+            [&](std::size_t b) {
+              const int k_end = std::min(nz, static_cast<int>(b + 1) * kRowsPerTask);
+              int k = static_cast<int>(b) * kRowsPerTask;
+              for (; k + kInterleavedLines <= k_end; k += kInterleavedLines) {
+                const detail::Factors* rows[kInterleavedLines];
+                for (int q = 0; q < kInterleavedLines; ++q) rows[q] = &fac_x[k + q];
+                detail::solve_lines_interleaved_with<kInterleavedLines, false>(
+                    rows, u + static_cast<std::size_t>(k) * nx, h, theta);
+              }
+              for (; k < k_end; ++k)
+                detail::solve_lines_interleaved<1>(fac_x[k], u + static_cast<std::size_t>(k) * nx,
+                                                   h, theta);
+            },
+            kSweepWorkPerCell * g.num_cells());
+        return;
+      }
       constexpr int kLinesPerTask = 8 * kInterleavedLines;
       const int per_row = (ny + kLinesPerTask - 1) / kLinesPerTask;
       const double* end = u + g.num_cells();

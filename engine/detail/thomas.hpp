@@ -119,19 +119,29 @@ inline void solve_in_place(const Factors& f, double* base, std::size_t ld, int W
 }
 
 /// Solve J consecutive lines of length L in place, line l at base[l * L + m] (x lines: each
-/// contiguous, no transposition), with shared factors. Positions run in the outer loop and
-/// the J lines in the inner one, each line's previous values held in registers, so J
-/// independent recurrences hide the latency of the loop-carried FMA. Per line the arithmetic
-/// is that of solve_in_place, so the results are bitwise identical. If `next` is not null,
-/// the J·L values starting there (the next group of lines) are prefetched during the forward
-/// pass, so DRAM streams while this group computes.
-template <int J>
-inline void solve_lines_interleaved(const Factors& f, double* base, double h, double theta,
-                                    const double* next = nullptr) {
-  const int L = static_cast<int>(f.inv.size());
+/// contiguous, no transposition), line l with factors *f[l] (all of equal length L); with
+/// `kShared` every line uses *f[0] and its coefficients are loaded once per position.
+/// Positions run in the outer loop and the J lines in the inner one, each line's previous
+/// values held in registers, so J independent recurrences hide the latency of the
+/// loop-carried FMA. Per line the arithmetic is that of solve_in_place, up to how the compiler
+/// fuses multiply-adds when it vectorises across the J lines (agreement to rounding; a grid
+/// always takes the same path, so results do not depend on the thread count). If `next` is
+/// not null, the J·L values starting there (the next group of
+/// lines) are prefetched during the forward pass, so DRAM streams while this group computes.
+template <int J, bool kShared>
+inline void solve_lines_interleaved_with(const Factors* const* f, double* base, double h,
+                                         double theta, const double* next = nullptr) {
+  const int L = static_cast<int>(f[0]->inv.size());
   const std::size_t n = static_cast<std::size_t>(L);
   const double e = (1.0 - theta) * h;
-  const double* src = f.rows.src.data();
+  const Factors& f0 = *f[0];
+  auto of = [&](int l) -> const Factors& {
+    if constexpr (kShared) {
+      return f0;
+    } else {
+      return *f[l];
+    }
+  };
   double x[J];  // the updated value at m − 1 of each line
   auto prefetch = [&](int m) {
     if (next == nullptr) return;
@@ -144,47 +154,82 @@ inline void solve_lines_interleaved(const Factors& f, double* base, double h, do
   };
   if (e == 0.0) {
     {
-      const double im = f.inv[0], hs = h * src[0];
       prefetch(0);
-      for (int l = 0; l < J; ++l) x[l] = base[l * n] = (base[l * n] + hs) * im;
+      for (int l = 0; l < J; ++l) {
+        const Factors& fl = of(l);
+        x[l] = base[l * n] = (base[l * n] + h * fl.rows.src[0]) * fl.inv[0];
+      }
     }
     for (int m = 1; m < L; ++m) {
       prefetch(m);
-      const double am = f.a[m], im = f.inv[m], hs = h * src[m];
+      const double am = f0.a[m], im = f0.inv[m], hs = h * f0.rows.src[m];
       for (int l = 0; l < J; ++l) {
         double* __restrict xm = base + l * n + m;
-        x[l] = *xm = (*xm + hs - am * x[l]) * im;
+        if constexpr (kShared) {
+          x[l] = *xm = (*xm + hs - am * x[l]) * im;
+        } else {
+          const Factors& fl = of(l);
+          x[l] = *xm = (*xm + h * fl.rows.src[m] - fl.a[m] * x[l]) * fl.inv[m];
+        }
       }
     }
   } else {
-    const double* lo = f.rows.lo.data();
-    const double* di = f.rows.di.data();
-    const double* up = f.rows.up.data();
     double orig_prev[J];  // the original value at m − 1 of each line
     for (int l = 0; l < J; ++l) orig_prev[l] = 0.0;
+    // The coefficients of one line at position m.
+    struct Row {
+      double am, im, hs, elo, edi, eup;
+    };
+    auto row = [&](const Factors& fl, int m) {
+      return Row{fl.a[m],
+                 fl.inv[m],
+                 h * fl.rows.src[m],
+                 e * fl.rows.lo[m],
+                 1.0 + e * fl.rows.di[m],
+                 e * fl.rows.up[m]};
+    };
+    auto update = [&](int l, int m, const Row& c) {
+      double* __restrict xm = base + l * n + m;
+      const double orig = *xm;
+      double r = c.edi * orig + c.elo * orig_prev[l] + c.hs;
+      if (m + 1 < L) r += c.eup * xm[1];
+      if (m > 0) r -= c.am * x[l];
+      orig_prev[l] = orig;
+      x[l] = *xm = r * c.im;
+    };
     for (int m = 0; m < L; ++m) {
       prefetch(m);
-      const double am = f.a[m], im = f.inv[m], hs = h * src[m];
-      const double elo = e * lo[m], edi = 1.0 + e * di[m], eup = e * up[m];
-      for (int l = 0; l < J; ++l) {
-        double* __restrict xm = base + l * n + m;
-        const double orig = *xm;
-        double r = edi * orig + elo * orig_prev[l] + hs;
-        if (m + 1 < L) r += eup * xm[1];
-        if (m > 0) r -= am * x[l];
-        orig_prev[l] = orig;
-        x[l] = *xm = r * im;
+      if constexpr (kShared) {
+        const Row c = row(f0, m);
+        for (int l = 0; l < J; ++l) update(l, m, c);
+      } else {
+        for (int l = 0; l < J; ++l) update(l, m, row(*f[l], m));
       }
     }
   }
   // Back substitution.
   for (int m = L - 2; m >= 0; --m) {
-    const double cpm = f.cp[m];
-    for (int l = 0; l < J; ++l) {
-      double* __restrict xm = base + l * n + m;
-      x[l] = *xm -= cpm * x[l];
+    if constexpr (kShared) {
+      const double cpm = f0.cp[m];
+      for (int l = 0; l < J; ++l) {
+        double* __restrict xm = base + l * n + m;
+        x[l] = *xm -= cpm * x[l];
+      }
+    } else {
+      for (int l = 0; l < J; ++l) {
+        double* __restrict xm = base + l * n + m;
+        x[l] = *xm -= f[l]->cp[m] * x[l];
+      }
     }
   }
+}
+
+/// solve_lines_interleaved_with for J lines sharing one set of factors.
+template <int J>
+inline void solve_lines_interleaved(const Factors& f, double* base, double h, double theta,
+                                    const double* next = nullptr) {
+  const Factors* const shared[1] = {&f};
+  solve_lines_interleaved_with<J, true>(shared, base, h, theta, next);
 }
 
 /// Scratch for the general solve.

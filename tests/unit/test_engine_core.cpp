@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <utility>
 #include <vector>
 
+#include "engine/detail/thomas.hpp"
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
 #include "engine/simulation.hpp"
@@ -232,6 +234,67 @@ TEST(Transport, PermeableSurfaceFluxMatchesResistances) {
   for (int s = 0; s < 40; ++s) t.step(f, 1e9, TransportScheme::lod_backward_euler);
   const double J = 2.0 * D / g.dz_um().back() * f.view(u)[g.nz() - 1];
   EXPECT_NEAR(J / (c_out / (1.0 / P + h / D)), 1.0, 1e-9);
+}
+
+// Interleaved x lines, each with its own factors (2D: one line per depth row), give what the
+// lines give solved one at a time, for backward Euler and Crank–Nicolson; so does the
+// shared-factor form. The same arithmetic per line, but the compiler may fuse multiply-adds
+// differently when it vectorises across lines, so agreement is to rounding, not bitwise.
+// Every line is also checked against the tridiagonal system it solves.
+TEST(Thomas, InterleavedLinesWithTheirOwnFactorsMatchOneAtATime) {
+  constexpr int J = 4, L = 37;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> dist(0.1, 1.0);
+  std::vector<detail::Factors> factors;
+  for (int l = 0; l < J; ++l) {
+    detail::Coefficients rows;
+    rows.resize(L);
+    for (int m = 0; m < L; ++m) {  // a diffusion row: lo, up >= 0, di = -(lo + up) - sink
+      rows.lo[m] = m > 0 ? dist(rng) : 0.0;
+      rows.up[m] = m + 1 < L ? dist(rng) : 0.0;
+      rows.di[m] = -(rows.lo[m] + rows.up[m]) - 0.1 * dist(rng);
+      rows.src[m] = 0.01 * dist(rng);
+    }
+    factors.push_back(detail::factor(rows, 0.0, 1.0));  // placeholder, replaced per θ below
+    factors.back().rows = rows;
+  }
+  for (double theta : {1.0, 0.5}) {
+    const double h = 0.7;
+    std::vector<detail::Factors> f;
+    const detail::Factors* each[J];
+    for (int l = 0; l < J; ++l) f.push_back(detail::factor(factors[l].rows, h, theta));
+    for (int l = 0; l < J; ++l) each[l] = &f[l];
+    std::vector<double> u0(J * L);
+    for (double& v : u0) v = dist(rng);
+    std::vector<double> together = u0, alone = u0, shared = u0, shared_alone = u0;
+    detail::solve_lines_interleaved_with<J, false>(each, together.data(), h, theta);
+    for (int l = 0; l < J; ++l)
+      detail::solve_lines_interleaved<1>(f[l], alone.data() + l * L, h, theta);
+    for (std::size_t c = 0; c < together.size(); ++c)
+      EXPECT_NEAR(together[c], alone[c], 1e-14) << "theta " << theta << ", value " << c;
+    detail::solve_lines_interleaved<J>(f[0], shared.data(), h, theta);
+    for (int l = 0; l < J; ++l)
+      detail::solve_lines_interleaved<1>(f[0], shared_alone.data() + l * L, h, theta);
+    for (std::size_t c = 0; c < shared.size(); ++c)
+      EXPECT_NEAR(shared[c], shared_alone[c], 1e-14) << "theta " << theta << ", value " << c;
+    // (I − θhA) u⁺ = (I + (1 − θ)hA) u + h s for line l, A its tridiagonal rows.
+    for (int l = 0; l < J; ++l) {
+      const detail::Coefficients& r = factors[l].rows;
+      const double* un = together.data() + l * L;
+      const double* uo = u0.data() + l * L;
+      for (int m = 0; m < L; ++m) {
+        auto A = [&](const double* v) {
+          double a = r.di[m] * v[m];
+          if (m > 0) a += r.lo[m] * v[m - 1];
+          if (m + 1 < L) a += r.up[m] * v[m + 1];
+          return a;
+        };
+        const double lhs = un[m] - theta * h * A(un);
+        const double rhs = uo[m] + (1.0 - theta) * h * A(uo) + h * r.src[m];
+        EXPECT_NEAR(lhs, rhs, 1e-13) << "theta " << theta << ", line " << l << ", m " << m;
+      }
+    }
+  }
 }
 
 TEST(Transport, RejectsWrongSizes) {
