@@ -67,8 +67,7 @@ struct CoupledSolver::Impl {
   // engine's threads: the blocks do not depend on the thread count, so neither do the results.
   void transform(double* v, bool forward) {
     const Eigen::Index NX = nx, NY = ny, NZ = nz;
-    scratch.resize(NX * NY * NZ);  // no-op after set_separable
-    double* const w = scratch.data();
+    double* const w = scratch.data();  // sized by set_separable
     auto y_pass = [&] {
       if (NY == 1) {  // Py is the 1 × 1 matrix 1/√a_y (1 in 2D and r–z, where a_y = 1)
         const double p = Py(0, 0);
@@ -120,11 +119,18 @@ struct CoupledSolver::Impl {
     }
   }
 
-  // The cell volume V = a_x[i] a_y[j] a_z[k] of a separable operator, applied row by row.
-  template <class F>
-  void for_each_row(F&& f) const {
+  // out ← V (a + h b), V = a_x[i] a_y[j] a_z[k] the cell volumes of a separable operator;
+  // a or b may be null (0).
+  void times_volume(double* out, const double* a, const double* b, double h) const {
     for (int k = 0; k < nz; ++k)
-      for (int j = 0; j < ny; ++j) f(k, j, (static_cast<std::size_t>(k) * ny + j) * nx);
+      for (int j = 0; j < ny; ++j) {
+        const std::size_t row = (static_cast<std::size_t>(k) * ny + j) * nx;
+        const double vjk = my[j] * mz[k];
+        for (int i = 0; i < nx; ++i) {
+          const std::size_t c = row + i;
+          out[c] = mx[i] * vjk * ((a ? a[c] : 0.0) + (b ? h * b[c] : 0.0));
+        }
+      }
   }
 
   // The θ-step of a separable operator, in place. With Q = I ⊗ Py ⊗ Pz (Qᵀ V Q = A = a_x ⊗ I,
@@ -135,30 +141,22 @@ struct CoupledSolver::Impl {
   void step_separable(double* u, const double* source, double h, double theta) {
     const std::size_t n = static_cast<std::size_t>(nx) * ny * nz;
     const bool combine = source && theta == 1.0;  // backward Euler: one transform of V (u + h s)
-    for_each_row([&](int k, int j, std::size_t row) {
-      const double vjk = my[j] * mz[k];
-      for (int i = 0; i < nx; ++i) {
-        const std::size_t c = row + i;
-        u[c] = mx[i] * vjk * (combine ? u[c] + h * source[c] : u[c]);
-      }
-    });
+    times_volume(u, u, combine ? source : nullptr, h);
     transform(u, true);
     const bool separate_source = source && !combine;
     if (separate_source) {
       source_hat.resize(static_cast<Eigen::Index>(n));
-      double* s = source_hat.data();
-      for_each_row([&](int k, int j, std::size_t row) {
-        const double vjk = my[j] * mz[k];
-        for (int i = 0; i < nx; ++i) s[row + i] = mx[i] * vjk * h * source[row + i];
-      });
-      transform(s, true);
+      times_volume(source_hat.data(), nullptr, source, h);
+      transform(source_hat.data(), true);
     }
     const double th = theta * h, explicit_h = (1.0 - theta) * h;
     const std::size_t lines = static_cast<std::size_t>(ny) * nz;
     parallel::for_each_block(
         lines, kLineBlock,
         [&](std::size_t b, std::size_t e) {
-          std::vector<double> r(static_cast<std::size_t>(nx)), cp(static_cast<std::size_t>(nx));
+          thread_local std::vector<double> r, cp;  // per line: right-hand side, Thomas c'
+          r.resize(static_cast<std::size_t>(nx));
+          cp.resize(static_cast<std::size_t>(nx));
           for (std::size_t line = b; line < e; ++line) {
             const std::size_t k = line / static_cast<std::size_t>(ny),
                               j = line % static_cast<std::size_t>(ny);

@@ -394,7 +394,6 @@ struct Hdf5Writer::Impl {
   std::size_t nx = 1, ny = 1, nz = 1, cells = 0, layers = 1;
   std::vector<std::string> field_names;
   std::vector<double> layer_volume_um3;
-  std::vector<int> plane_layer;  // per depth row: its one layer, or -1 if it has several
 
   // Progress. summary_rows counts rows on disk; pending_* hold rows not yet written (see the
   // crash-safety note in hdf5_writer.hpp).
@@ -518,14 +517,6 @@ void Hdf5Writer::Impl::set_layout(const Simulation& sim) {
     }
     const double v = g.cell_volume_um3(static_cast<int>(k));
     for (std::size_t c = 0; c < plane; ++c) layer_volume_um3[g.layer_of(k * plane + c)] += v;
-  }
-  // Planes of one layer (all of them while layers are horizontal) are summed without the
-  // per-cell layer lookup.
-  plane_layer.assign(nz, -1);
-  for (std::size_t k = 0; k < nz && !g.is_axisymmetric(); ++k) {
-    const std::uint8_t* row = g.layer_map().data() + k * plane;
-    if (std::all_of(row, row + plane, [&](std::uint8_t l) { return l == row[0]; }))
-      plane_layer[k] = row[0];
   }
 }
 
@@ -751,10 +742,7 @@ void Hdf5Writer::Impl::open_datasets() {
       checked(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose, fn, "create a dataset access list");
   check(H5Pset_chunk_cache(uncached.get(), 0, 0, 1.0), fn, "switch off the chunk cache");
   for (const std::string& name : field_names) {
-    const std::string path = "fields/" + name;
-    if (!exists(root, path, fn)) throw InputError(fn + ": no dataset /" + path);
-    field_ds.push_back(checked(H5Dopen2(root, path.c_str(), uncached.get()), H5Dclose, fn,
-                               "open dataset", "/" + path));
+    field_ds.push_back(open_dataset(root, "fields/" + name, fn, uncached.get()));
     summary_ds.push_back(open_dataset(root, "summary/" + name, fn));
   }
   time_ds = open_dataset(root, "time", fn);
@@ -836,22 +824,17 @@ void Hdf5Writer::Impl::append_summary(const Simulation& sim, double t_s, double 
       F,
       [&](std::size_t i) {
         const ConstFieldView v = sim.fields().view(static_cast<int>(i));
-        double layer_sum[kMaxLayers] = {}, plane_sum[kMaxLayers];
+        double layer_sum[kMaxLayers] = {};
+        // Layers are whole depth rows (Grid::assign_layers).
         for (std::size_t k = 0; k < nz; ++k) {
           const std::size_t base = k * plane;
+          const int layer = g.layer_of_row(static_cast<int>(k));
           if (g.is_axisymmetric()) {  // r–z: each ring weighted by its own volume
             for (std::size_t c = base; c < base + plane; ++c)
-              layer_sum[g.layer_of(c)] += g.volume_of_cell_um3(c) * v[c];
+              layer_sum[layer] += g.volume_of_cell_um3(c) * v[c];
             continue;
           }
-          const double volume = g.cell_volume_um3(static_cast<int>(k));
-          if (plane_layer[k] >= 0) {
-            layer_sum[plane_layer[k]] += volume * sum_of(v.data + base, plane);
-            continue;
-          }
-          std::fill(plane_sum, plane_sum + layers, 0.0);
-          for (std::size_t c = base; c < base + plane; ++c) plane_sum[g.layer_of(c)] += v[c];
-          for (std::size_t l = 0; l < layers; ++l) layer_sum[l] += volume * plane_sum[l];
+          layer_sum[layer] += g.cell_volume_um3(static_cast<int>(k)) * sum_of(v.data + base, plane);
         }
         for (std::size_t l = 0; l < layers; ++l)
           layer_row[i * layers + l] = layer_volume_um3[l] > 0.0

@@ -137,11 +137,12 @@ inline bool exists(hid_t loc, const std::string& name, const std::string& file) 
   }
 }
 
-/// Open a dataset; InputError("<file>: no dataset /<name>") if it does not exist.
-inline Id open_dataset(hid_t loc, const std::string& name, const std::string& file) {
+/// Open a dataset (with the dataset access list `access`); InputError("<file>: no dataset
+/// /<name>") if it does not exist.
+inline Id open_dataset(hid_t loc, const std::string& name, const std::string& file,
+                       hid_t access = H5P_DEFAULT) {
   if (!exists(loc, name, file)) throw InputError(file + ": no dataset /" + name);
-  return checked(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, file, "open dataset",
-                 "/" + name);
+  return checked(H5Dopen2(loc, name.c_str(), access), H5Dclose, file, "open dataset", "/" + name);
 }
 
 /// Open a group; InputError("<file>: no group /<name>") if it does not exist.
