@@ -230,6 +230,45 @@ std::string header_detail(const Context& ctx, std::size_t s, const std::string& 
   return h.str();
 }
 
+/// \brief Removes the output directory again if this run created it and did not finish (so a
+/// failure leaves nothing half-written behind); a directory that existed is left alone.
+class OutputDirectory {
+ public:
+  explicit OutputDirectory(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path p = fs::absolute(fs::path(path), ec);
+    if (ec) p = path;
+    // The topmost component that does not exist yet is what this run creates.
+    // If that cannot be told for sure, nothing will be removed.
+    for (fs::path q = p; !q.empty(); q = q.parent_path()) {
+      const bool exists = fs::exists(q, ec);
+      if (ec) {
+        created_.clear();
+        break;
+      }
+      if (exists || q == q.parent_path()) break;
+      created_ = q;
+    }
+    fs::create_directories(p, ec);
+    if (ec || !fs::is_directory(p))
+      throw InputError(path + ": cannot create the output directory (" +
+                       (ec ? ec.message() : std::string("it is not a directory")) + ")");
+  }
+  ~OutputDirectory() {
+    if (done_ || created_.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(created_, ec);
+  }
+  OutputDirectory(const OutputDirectory&) = delete;
+  OutputDirectory& operator=(const OutputDirectory&) = delete;
+  void keep() { done_ = true; }
+
+ private:
+  std::filesystem::path created_;
+  bool done_ = false;
+};
+
 char numbered_buf[64];
 std::string numbered(const std::string& stem, std::size_t s) {
   std::snprintf(numbered_buf, sizeof numbered_buf, "%s_%03zu.png", stem.c_str(), s);
@@ -304,15 +343,24 @@ RenderReport render_result(const RenderOptions& o) {
     ctx.descriptions[f] = result.field_description(f);
   }
   const ResultSummary summary = result.read_summary();
+  {
+    std::error_code ec;
+    if (std::filesystem::exists(o.output_dir, ec) && !std::filesystem::is_directory(o.output_dir))
+      throw InputError(o.output_dir + ": exists and is not a directory (-o names a directory)");
+  }
 
   // 2. A display to render on (Xvfb if none); stopped when this function returns or throws.
   // Started before the output directory is created, so a display failure leaves nothing behind.
+  // If this run created the directory and then fails, the directory is removed again.
   VirtualDisplay display(o.width_px, o.height_px);
-  std::filesystem::create_directories(o.output_dir);
+  OutputDirectory output_directory(o.output_dir);
   const std::filesystem::path dir(o.output_dir);
   RenderReport report;
   report.display = display.display();
   report.started_xvfb = display.started();
+  report.display_note = display.note();
+  if (o.verbose && !report.display_note.empty())
+    std::cerr << "skinheal render: " << report.display_note << "\n";
 
   auto wrote = [&](const std::string& file) {
     report.files.push_back(file);
@@ -400,6 +448,7 @@ RenderReport render_result(const RenderOptions& o) {
   const std::string manifest = (dir / "render.json").string();
   write_manifest(manifest, o.input, o.width_px, o.height_px, images);
   wrote(manifest);
+  output_directory.keep();
   return report;
 }
 

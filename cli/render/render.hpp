@@ -26,7 +26,8 @@ struct RenderReport {
   std::vector<std::string> files;  ///< in the order written
   std::string display;             ///< X display used
   bool started_xvfb = false;
-  std::string movie_note;  ///< e.g. "ffmpeg not found: wrote movie.gif instead"
+  std::string movie_note;    ///< e.g. "ffmpeg not found: wrote movie.gif instead"
+  std::string display_note;  ///< why a DISPLAY that was set is not used (empty if it is)
 };
 
 /// Render every requested snapshot, the timeline and the movie. The input is opened and

@@ -1,6 +1,7 @@
 // Starting and stopping a private Xvfb (see virtual_display.hpp).
 #include "cli/render/virtual_display.hpp"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +26,7 @@ namespace skinheal::render {
 namespace {
 
 constexpr int kStartTimeoutSeconds = 30;  // Xvfb needs well under 1 s on an idle machine
+constexpr int kProbeTimeoutSeconds = 10;  // a live X server answers in milliseconds
 constexpr const char* kInstallHint =
     "install or repair it with `apt-get install xvfb xauth`, or set DISPLAY to a running X "
     "server";
@@ -121,18 +123,142 @@ int open_log() {
   return above_stdio(fd);
 }
 
+/// libX11's XOpenDisplay, XCloseDisplay and XConnectionNumber, looked up at run time: VTK has
+/// already loaded libX11, and skinheal's own build does not link it. Null if unavailable.
+struct Xlib {
+  void* (*open_display)(const char*) = nullptr;
+  int (*close_display)(void*) = nullptr;
+  int (*connection_number)(void*) = nullptr;
+};
+
+const Xlib* xlib() {
+  static const Xlib lib = [] {
+    Xlib l;
+    void* handle = dlopen("libX11.so.6", RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) return l;
+    l.open_display = reinterpret_cast<void* (*)(const char*)>(dlsym(handle, "XOpenDisplay"));
+    l.close_display = reinterpret_cast<int (*)(void*)>(dlsym(handle, "XCloseDisplay"));
+    l.connection_number = reinterpret_cast<int (*)(void*)>(dlsym(handle, "XConnectionNumber"));
+    return l;
+  }();
+  return lib.open_display && lib.close_display && lib.connection_number ? &lib : nullptr;
+}
+
+/// Why X display `name` cannot be opened, or "" if it can. VTK aborts the whole process when
+/// XOpenDisplay fails, so the connection is tried first in a child process (which may take at
+/// most kProbeTimeoutSeconds, e.g. for a remote display whose host no longer answers). The
+/// child's stderr (Xlib's own complaint, such as a missing authorisation) becomes the reason.
+std::string display_problem(const std::string& name) {
+  const Xlib* x = xlib();
+  if (x == nullptr) return "libX11.so.6 cannot be loaded";
+  int fds[2] = {-1, -1};
+  if (pipe2(fds, O_CLOEXEC) != 0) return {};  // cannot check: leave it to VTK
+  fds[0] = above_stdio(fds[0]);
+  fds[1] = above_stdio(fds[1]);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return {};
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(2);
+    const int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+    }
+    dup2(fds[1], 2);
+    _exit(x->open_display(name.c_str()) != nullptr ? 0 : 1);  // _exit closes the connection
+  }
+  close(fds[1]);
+  std::string said;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(kProbeTimeoutSeconds);
+  bool timed_out = false;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    const int r = poll(&p, 1, static_cast<int>(left));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      timed_out = r == 0;
+      break;
+    }
+    char buf[256];
+    const ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF: the child has exited
+    if (said.size() < 2000) said.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fds[0]);
+  if (timed_out) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) return "no answer within " + std::to_string(kProbeTimeoutSeconds) + " s";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  std::string line;  // Xlib's complaint, one line, without control characters
+  for (char c : said) {
+    if (c == '\n' && !line.empty()) break;
+    if (static_cast<unsigned char>(c) >= 0x20) line += c;
+  }
+  if (line.size() > 200) line = line.substr(0, 197) + "...";
+  std::string reason = "XOpenDisplay failed: ";
+  reason += line.empty() ? "no X server accepts connections there" : line;
+  if (!WIFEXITED(status)) reason += " (the check " + describe_status(status) + ")";
+  return reason;
+}
+
 }  // namespace
 
 VirtualDisplay::VirtualDisplay(int screen_width, int screen_height) {
   const char* current = std::getenv("DISPLAY");
+  std::string context = "no DISPLAY is set";
   if (current != nullptr && current[0] != '\0') {
-    display_ = current;
-    return;
+    // Use the given display if it answers, holding one connection open for the whole run: an
+    // X server without clients resets itself, and a reset drops a client that connects
+    // meanwhile (VTK opens one connection per image right after closing the last one).
+    std::string problem = display_problem(current);
+    if (problem.empty()) {
+      const Xlib* x = xlib();
+      for (int attempt = 0; attempt < 3 && keepalive_ == nullptr; ++attempt) {
+        if (attempt > 0) usleep(100000);
+        keepalive_ = x->open_display(current);
+      }
+      if (keepalive_ != nullptr) {
+        display_ = current;
+        return;
+      }
+      problem = "XOpenDisplay failed after a first connection succeeded";
+    }
+    // A stale DISPLAY (an SSH session or container that has gone): render on a private Xvfb
+    // instead, and say so. DISPLAY is restored when rendering ends.
+    previous_display_ = current;
+    context = "DISPLAY=" + previous_display_ + " cannot be used (" + problem + ")";
+    note_ = context + ": rendering on a private Xvfb instead";
+    unsetenv("DISPLAY");
   }
+  try {
+    start_xvfb(screen_width, screen_height, context);
+  } catch (...) {
+    if (!previous_display_.empty()) setenv("DISPLAY", previous_display_.c_str(), 1);
+    throw;
+  }
+}
+
+void VirtualDisplay::start_xvfb(int screen_width, int screen_height, const std::string& context) {
   const std::string xvfb = find_program("Xvfb");
   if (xvfb.empty())
-    throw Error(std::string("no DISPLAY is set and Xvfb is not on PATH, so there is nowhere to "
-                            "render; ") +
+    throw Error(context + " and Xvfb is not on PATH, so there is nowhere to render; " +
                 kInstallHint);
   // Everything the child needs is prepared before fork (only async-signal-safe calls after).
   // In the child the -displayfd pipe is fd 3, and every descriptor above it is closed.
@@ -151,7 +277,7 @@ VirtualDisplay::VirtualDisplay(int screen_width, int screen_height) {
     const int err = errno;
     for (int fd : {fds[0], fds[1], log_fd})
       if (fd >= 0) close(fd);
-    throw Error("no DISPLAY is set and skinheal cannot create a pipe to start Xvfb (" +
+    throw Error(context + " and skinheal cannot create a pipe to start Xvfb (" +
                 std::string(std::strerror(err)) + ")");
   }
   const pid_t parent = getpid();
@@ -161,7 +287,7 @@ VirtualDisplay::VirtualDisplay(int screen_width, int screen_height) {
     close(fds[0]);
     close(fds[1]);
     if (log_fd >= 0) close(log_fd);
-    throw Error("no DISPLAY is set and skinheal cannot fork to start `" + command_ + "` (" +
+    throw Error(context + " and skinheal cannot fork to start `" + command_ + "` (" +
                 std::strerror(err) + ")");
   }
   if (pid == 0) {
@@ -249,7 +375,7 @@ VirtualDisplay::VirtualDisplay(int screen_width, int screen_height) {
     what = with_reason(what, log_fd_);
     if (log_fd_ >= 0) close(log_fd_);
     log_fd_ = -1;
-    throw Error("no DISPLAY is set and the private X server could not be started: " + what + "; " +
+    throw Error(context + " and the private X server could not be started: " + what + "; " +
                 kInstallHint);
   }
   display_ = ":" + number;
@@ -257,20 +383,41 @@ VirtualDisplay::VirtualDisplay(int screen_width, int screen_height) {
 }
 
 void VirtualDisplay::require_running() {
+  if (keepalive_ != nullptr) {  // a display of the user's: check it still answers
+    const std::string problem = display_problem(display_);
+    if (problem.empty()) return;
+    throw Error("the X display DISPLAY=" + display_ + " stopped answering during rendering (" +
+                problem + ")");
+  }
   if (pid_ <= 0) return;
   int status = 0;
   if (waitpid(pid_, &status, WNOHANG) != pid_) return;
   pid_ = -1;
-  unsetenv("DISPLAY");
+  if (previous_display_.empty())
+    unsetenv("DISPLAY");
+  else
+    setenv("DISPLAY", previous_display_.c_str(), 1);
   throw Error(with_reason("the private X server `" + command_ + "` (display " + display_ + ") " +
                               describe_status(status) + " during rendering",
                           log_fd_));
 }
 
 VirtualDisplay::~VirtualDisplay() {
+  if (keepalive_ != nullptr) {
+    const Xlib* x = xlib();
+    // XCloseDisplay talks to the server, and Xlib exits the process on an I/O error: if the
+    // server has gone, only the socket is closed (the small Display record is left).
+    if (display_problem(display_).empty())
+      x->close_display(keepalive_);
+    else
+      close(x->connection_number(keepalive_));
+  }
   if (pid_ > 0) {
     stop(pid_);
-    unsetenv("DISPLAY");
+    if (previous_display_.empty())
+      unsetenv("DISPLAY");
+    else
+      setenv("DISPLAY", previous_display_.c_str(), 1);
   }
   if (log_fd_ >= 0) close(log_fd_);
 }

@@ -9,7 +9,12 @@ namespace skinheal::render {
 
 /// \brief Makes sure an X display is available for the lifetime of the object.
 ///
-/// If DISPLAY is set and non-empty, it is used as it is and nothing is started. Otherwise
+/// If DISPLAY is set and non-empty, it is checked first: XOpenDisplay is tried in a child
+/// process (at most 10 s), because VTK aborts the whole process when it cannot connect. A
+/// display that answers is used as it is, with one connection held open for the whole run (a
+/// server without clients resets itself, dropping a client that connects meanwhile). A display
+/// that does not answer (a stale SSH or container DISPLAY) is replaced by a private Xvfb and
+/// `note()` says so; DISPLAY gets its old value back afterwards. Otherwise, and in that case,
 /// Xvfb is started with an argument vector (fork + execv, never a shell):
 /// `Xvfb -displayfd 3 -screen 0 WxHx24 -nolisten tcp -noreset`.
 /// - With `-displayfd` Xvfb itself picks a free display number (it skips every number whose
@@ -25,8 +30,8 @@ namespace skinheal::render {
 /// DISPLAY is then set to ":N". The destructor terminates Xvfb (SIGTERM, then SIGKILL after
 /// 2 s), reaps it and unsets DISPLAY again; the child also gets PR_SET_PDEATHSIG so it dies
 /// with skinheal even after kill -9.
-/// Throws Error (one line: the command, what went wrong, what to install) if Xvfb is missing,
-/// exits or does not come up within 30 s.
+/// Throws Error (one line: why the given DISPLAY is not used if one was set, the command, what
+/// went wrong, what to install) if Xvfb is missing, exits or does not come up within 30 s.
 class VirtualDisplay {
  public:
   VirtualDisplay(int screen_width, int screen_height);
@@ -38,11 +43,19 @@ class VirtualDisplay {
   bool started() const { return pid_ > 0; }
   /// The display in use, e.g. ":1".
   const std::string& display() const { return display_; }
-  /// Throws Error if the Xvfb started here has exited since (call before opening a window:
-  /// VTK aborts the process when it cannot connect). Does nothing for an existing DISPLAY.
+  /// Empty, or one line on why the DISPLAY that was set is not used.
+  const std::string& note() const { return note_; }
+  /// Throws Error if the display no longer answers: the Xvfb started here has exited, or the
+  /// user's display fails the XOpenDisplay check (call before opening a window: VTK aborts
+  /// the process when it cannot connect).
   void require_running();
 
  private:
+  void start_xvfb(int screen_width, int screen_height, const std::string& context);
+
+  void* keepalive_ = nullptr;     ///< Xlib Display* held open on the user's display
+  std::string previous_display_;  ///< DISPLAY as it was, when it was set but did not answer
+  std::string note_;
   pid_t pid_ = -1;
   int log_fd_ = -1;  ///< Xvfb's stderr (an unlinked temporary file)
   std::string command_;

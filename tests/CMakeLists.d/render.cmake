@@ -2,8 +2,11 @@
 # pixel columns, 3D slices and isosurface, GIF fallback), info output, bad input (exit 2, one
 # line, nothing written), private displays (mode xvfb: three renders at once each with its own
 # Xvfb, which must keep a client that connects as the last one leaves; a failing or missing
-# Xvfb gives one line and exit 2) and ParaView opening the XDMF sidecar. Rendering runs with
-# DISPLAY unset, so skinheal starts its own Xvfb. Scripts and fixtures: tests/render/.
+# Xvfb gives one line and exit 2), a DISPLAY set by the user (mode display: a dead one falls
+# back to a private Xvfb with one line, or without Xvfb fails with one line and exit 2, instead
+# of VTK aborting the process; a live one is used as it is) and ParaView opening the XDMF
+# sidecar. Rendering runs with DISPLAY unset (except in mode display), so skinheal starts its
+# own Xvfb. Scripts and fixtures: tests/render/.
 set(SKINHEAL_RENDER_WORK ${CMAKE_BINARY_DIR}/tests/render)
 set(SKINHEAL_RENDER_SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/render/check_render.py)
 find_program(SKINHEAL_ENV env REQUIRED)
@@ -14,7 +17,7 @@ add_test(NAME render.setup
 set_tests_properties(render.setup PROPERTIES LABELS unit FIXTURES_SETUP render_results
                                              TIMEOUT 300)
 
-foreach(mode images2d channel images3d gif info badinput xvfb)
+foreach(mode images2d channel images3d gif info badinput xvfb display)
   add_test(NAME render.${mode}
            COMMAND ${SKINHEAL_ENV} -u DISPLAY /usr/bin/python3 ${SKINHEAL_RENDER_SCRIPT} ${mode}
                    $<TARGET_FILE:skinheal> ${SKINHEAL_RENDER_WORK} ${PROJECT_SOURCE_DIR})
@@ -46,5 +49,5 @@ set_tests_properties(render.paraview_xdmf PROPERTIES LABELS unit FIXTURES_REQUIR
 # off for the modes that open a render window; ASan's memory-error checks and UBSan still run.
 if(SKINHEAL_SANITIZE)
   set_tests_properties(render.images2d render.channel render.images3d render.gif render.xvfb
-                       PROPERTIES ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1")
+                       render.display PROPERTIES ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1")
 endif()

@@ -3,7 +3,7 @@
 tests/CMakeLists.d/render.cmake). Usage: check_render.py MODE SKINHEAL WORKDIR [SOURCE_DIR]
 
 Modes: setup (runs the fixtures), images2d, channel, images3d, gif, info, badinput, xvfb
-(concurrent renders and Xvfb failures). Every mode asserts numbers and exits non-zero with a
+(concurrent renders and Xvfb failures), display (a DISPLAY set by the user: dead or live). Every mode asserts numbers and exits non-zero with a
 message on the first failed check (and the last skinheal command's exit, stdout and stderr).
 Rendering runs with DISPLAY unset, so skinheal must start its own Xvfb. PNGs are decoded here
 with zlib (no imaging library).
@@ -364,6 +364,15 @@ def mode_badinput(skinheal, work, source):
               "render %s: exit %d, stderr %r" % (opts, r.returncode, r.stderr))
         check(not os.path.exists(target), "render %s created the output directory" % opts)
         print("render %-22s exit 2: %s" % (" ".join(opts), lines[0]))
+    # -o naming a file, or a directory that cannot be created: one line, exit 2.
+    for target, reason in ((good, "is not a directory"),
+                           ("/proc/skinheal_render_test/x", "cannot create the output directory")):
+        r = run([skinheal, "render", good, "-o", target], env=headless_env(), expect=None)
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        check(r.returncode == 2 and len(lines) == 1 and reason in lines[0],
+              "render -o %s: exit %d, stderr %r" % (target, r.returncode, r.stderr))
+        print("render -o %-22s exit 2: %s" % (target, lines[0]))
+    check(os.path.isfile(good), "render -o FILE damaged the file")
 
 
 def x_setup(number):
@@ -513,6 +522,96 @@ def mode_xvfb(skinheal, work, source):
         print("%s Xvfb: exit 2: %s" % (name, lines[0]))
 
 
+def dead_display_number():
+    """A display number no X server listens on (neither socket file nor abstract socket)."""
+    for n in range(7700, 7800):
+        if os.path.exists("/tmp/.X11-unix/X%d" % n):
+            continue
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect("\0/tmp/.X11-unix/X%d" % n)
+        except OSError:
+            return n
+        finally:
+            sock.close()
+    fail("no free display number in 7700..7799")
+
+
+def mode_display(skinheal, work, source):
+    """DISPLAY set by the user. A dead one (a stale SSH or container DISPLAY) must not reach
+    VTK, which aborts the process ("bad X server connection", SIGABRT, an empty output
+    directory): skinheal renders on a private Xvfb instead and says so in one line, or, without
+    Xvfb, fails with one line (exit 2) naming the display, and creates nothing. A live one is
+    used as it is (no Xvfb started)."""
+    h5 = ensure_result(skinheal, work, source, "channel_2d")
+    n = dead_display_number()
+    xvfb = shutil.which("Xvfb")
+    check(xvfb is not None, "Xvfb not installed")
+
+    # Dead DISPLAY, Xvfb available: rendered on a private Xvfb, one line on stderr.
+    out = os.path.join(work, "display_dead")
+    shutil.rmtree(out, ignore_errors=True)
+    env = headless_env()
+    env["DISPLAY"] = ":%d" % n
+    r = run([skinheal, "render", h5, "-o", out, "--size", "400x300", "--snapshots", "last",
+             "--no-movie"], env=env, expect=None)
+    check(r.returncode == 0, "dead DISPLAY=:%d: exit %d, expected 0 (fall back to Xvfb)" %
+          (n, r.returncode))
+    check("Xvfb started for this run" in r.stdout, "dead DISPLAY: no private Xvfb started")
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    check(len(lines) == 1 and ("DISPLAY=:%d" % n) in lines[0] and "private Xvfb" in lines[0],
+          "dead DISPLAY: expected one line on stderr naming DISPLAY=:%d and the private Xvfb" % n)
+    check(os.path.exists(os.path.join(out, "render.json")), "dead DISPLAY: no render.json")
+    print("dead DISPLAY=:%d, Xvfb available: exit 0; %s" % (n, lines[0]))
+
+    # Dead DISPLAY and no Xvfb: one line, exit 2, no output directory.
+    emptydir = os.path.join(work, "display_empty_bin")
+    os.makedirs(emptydir, exist_ok=True)
+    out = os.path.join(work, "display_dead_noxvfb", "sub")
+    shutil.rmtree(os.path.dirname(out), ignore_errors=True)
+    env["PATH"] = emptydir
+    r = run([skinheal, "render", h5, "-o", out, "--no-movie"], env=env, expect=None)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    check(r.returncode == 2, "dead DISPLAY without Xvfb: exit %d, expected 2" % r.returncode)
+    check(len(lines) == 1, "dead DISPLAY without Xvfb: expected one line on stderr")
+    for needle in ("DISPLAY=:%d cannot be used" % n, "Xvfb is not on PATH",
+                   "apt-get install xvfb xauth"):
+        check(needle in lines[0], "dead DISPLAY without Xvfb: the error lacks '%s'" % needle)
+    check(not os.path.exists(os.path.dirname(out)),
+          "dead DISPLAY without Xvfb: %s was created" % os.path.dirname(out))
+    print("dead DISPLAY=:%d, no Xvfb: exit 2: %s" % (n, lines[0]))
+
+    # A live DISPLAY of the user's: used as it is, nothing started.
+    rfd, wfd = os.pipe()
+    server = subprocess.Popen([xvfb, "-displayfd", str(wfd), "-screen", "0", "640x480x24",
+                               "-nolisten", "tcp"], pass_fds=(wfd,), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    os.close(wfd)
+    try:
+        number = b""
+        while not number.endswith(b"\n"):
+            chunk = os.read(rfd, 32)
+            check(chunk, "the test's own Xvfb did not start")
+            number += chunk
+        live = int(number)
+        out = os.path.join(work, "display_live")
+        shutil.rmtree(out, ignore_errors=True)
+        env = headless_env()
+        env["DISPLAY"] = ":%d" % live
+        r = run([skinheal, "render", h5, "-o", out, "--size", "400x300", "--no-movie"], env=env)
+        check("Xvfb started" not in r.stdout and ("display :%d" % live) in r.stdout,
+              "live DISPLAY=:%d was not used as it is" % live)
+        check(r.stderr.strip() == "", "live DISPLAY: printed on stderr")
+        with open(os.path.join(out, "render.json")) as f:
+            check(len(json.load(f)["images"]) == snapshot_count(h5) + 1,
+                  "live DISPLAY: wrong number of images")
+        print("live DISPLAY=:%d: used as it is" % live)
+    finally:
+        os.close(rfd)
+        server.terminate()
+        server.wait()
+
+
 def mode_setup(skinheal, work, source):
     for name in ("channel_2d", "channel_3d"):
         path = os.path.join(work, name + ".h5")
@@ -533,7 +632,7 @@ def main():
                                                                 "..")
     modes = {"setup": mode_setup, "images2d": mode_images2d, "channel": mode_channel,
              "images3d": mode_images3d, "gif": mode_gif, "info": mode_info,
-             "badinput": mode_badinput, "xvfb": mode_xvfb}
+             "badinput": mode_badinput, "xvfb": mode_xvfb, "display": mode_display}
     check(mode in modes, "unknown mode " + mode)
     modes[mode](skinheal, os.path.abspath(work), source)
     print("OK " + mode)
