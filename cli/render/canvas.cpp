@@ -6,6 +6,7 @@
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkCoordinate.h>
+#include <vtkDoubleArray.h>
 #include <vtkFloatArray.h>
 #include <vtkImageActor.h>
 #include <vtkImageData.h>
@@ -59,6 +60,35 @@ double nice_length_um(double target_um) {
   for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
     if (m * p <= target_um * 1.3) best = m * p;
   return best;
+}
+
+std::vector<double> nice_ticks(double lo, double hi, int max_count, double* step_out) {
+  if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) {
+    if (step_out != nullptr) *step_out = 1.0;
+    return {lo};
+  }
+  // The smallest round step (1, 2, 2.5, 5 × 10^k) that gives at most max_count ticks.
+  const double raw = (hi - lo) / std::max(1, max_count);
+  double step = 0;
+  for (double p = std::pow(10.0, std::floor(std::log10(raw))); step == 0; p *= 10)
+    for (double m : {1.0, 2.0, 2.5, 5.0})
+      if (step == 0 &&
+          std::floor(hi / (m * p) + 1e-9) - std::ceil(lo / (m * p) - 1e-9) + 1 <= max_count)
+        step = m * p;
+  std::vector<double> ticks;
+  for (double k = std::ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step; k += 1)
+    ticks.push_back(k == 0 ? 0.0 : k * step);
+  if (step_out != nullptr) *step_out = step;
+  return ticks;
+}
+
+std::string tick_format(double step, double largest_magnitude) {
+  if (!(step > 0) || largest_magnitude >= 1e5 || step < 1e-4) return "%.3g";
+  const double e = std::floor(std::log10(step) + 1e-9);
+  const double mantissa = step / std::pow(10.0, e);
+  int decimals = std::max(0, static_cast<int>(-e));
+  if (e <= 0 && std::abs(mantissa - 2.5) < 1e-6) ++decimals;  // 2.5, 0.25: one more
+  return "%." + std::to_string(decimals) + "f";
 }
 
 struct Canvas::Impl {
@@ -271,8 +301,14 @@ PanelPlacement Canvas::panel(const Rect& cell, const PanelData& d) {
   vtkNew<vtkScalarBarActor> bar;
   bar->SetLookupTable(lut);
   bar->SetTitle(d.units.empty() ? "1" : d.units.c_str());
-  bar->SetNumberOfLabels(5);
-  bar->SetLabelFormat("%-#6.3g");
+  // Labels at round values (0, 25, 50, ...), all with the decimals their step needs.
+  double step = 1.0;
+  const std::vector<double> ticks = nice_ticks(lo, hi, 6, &step);
+  vtkNew<vtkDoubleArray> tick_values;
+  for (double t : ticks) tick_values->InsertNextValue(t);
+  bar->SetCustomLabels(tick_values);
+  bar->UseCustomLabelsOn();
+  bar->SetLabelFormat(tick_format(step, std::max(std::abs(lo), std::abs(hi))).c_str());
   bar->UnconstrainedFontSizeOn();
   bar->GetTitleTextProperty()->SetFontSize(title_px);
   bar->GetTitleTextProperty()->SetColor(0.1, 0.1, 0.1);

@@ -1,10 +1,9 @@
-// The timeline PNG: per-layer summary curves against log time since the first session, healing
-// phases shaded, sessions marked (see detail/pieces.hpp and docs/rendering.md).
+// The timeline PNG: per-layer summary curves against time since the first session (fourth-root
+// axis), healing phases shaded, sessions marked (see detail/pieces.hpp and docs/rendering.md).
 #include <vtkActor2D.h>
 #include <vtkAxis.h>
 #include <vtkBrush.h>
 #include <vtkCellArray.h>
-#include <vtkChartLegend.h>
 #include <vtkChartXY.h>
 #include <vtkContextScene.h>
 #include <vtkContextView.h>
@@ -108,8 +107,11 @@ void write_timeline(const std::string& path, const ResultSummary& summary,
                     const std::string& subtitle) {
   const std::vector<TimelineQuantity> qs = timeline_quantities(summary, field_names);
   const std::size_t L = summary.layer_names.size(), n = summary.num_steps();
-  // x = log10(time since the reference / 1 s); rows before the reference are left out, and
-  // rows within the first second are drawn at 1 s.
+  // x = (time since the reference / 1 s)^(1/4); rows before the reference are left out. A log
+  // axis gave the first minutes as much room as the months after them (a year's remodelling
+  // got the last 15 % of the width); the fourth root gives each healing phase of a year's run
+  // about its share (haemostasis 12 %, inflammation 20 %, proliferation 17 %, remodelling
+  // 51 %) and still spreads minutes and hours apart.
   std::vector<std::size_t> rows;
   double t_end = 1.0;
   for (std::size_t s = 0; s < n; ++s)
@@ -117,32 +119,66 @@ void write_timeline(const std::string& path, const ResultSummary& summary,
       rows.push_back(s);
       t_end = std::max(t_end, summary.time_s[s] - reference_s);
     }
-  const double x_min = 0.0, x_max = std::log10(std::max(t_end, 10.0));
-  auto to_x = [&](double t) { return std::log10(std::max(t - reference_s, 1.0)); };
+  auto scale = [](double since_s) { return std::pow(std::max(since_s, 0.0), 0.25); };
+  const double x_min = 0.0, x_max = scale(std::max(t_end, 10.0));
+  auto to_x = [&](double t) { return scale(t - reference_s); };
 
   vtkNew<vtkContextView> view;
   view->GetRenderWindow()->SetOffScreenRendering(1);
   view->GetRenderWindow()->SetSize(width_px, height_px);
   view->GetRenderer()->SetBackground(1, 1, 1);
 
-  const int header_px = std::clamp(height_px / 12, 36, 80);
+  // Header: the title, a key to the layer colours and a key to the phase shading.
+  const int title_px = std::clamp(height_px / 45, 12, 26);
+  const int key_px = std::clamp(height_px / 70, 10, 18);
+  const int header_px = 8 + title_px + 10 + key_px + 8 + key_px + 10;
   const int cols = qs.size() <= 1 ? 1 : qs.size() <= 4 ? 2 : 3;
   const int nrows = std::max<int>(1, (static_cast<int>(qs.size()) + cols - 1) / cols);
   const float cw = static_cast<float>(width_px) / cols;
   const float ch = static_cast<float>(height_px - header_px) / nrows;
 
-  // Custom ticks: 1 s, 1 min, 1 h, 1 d, 1 wk, 1 mo, 1 yr (those inside the range).
+  // Ticks in human units, the most telling first; one is kept only if its label clears the
+  // labels already kept (estimated widths at the axis font), so labels never overlap.
+  const int tick_font_px = std::clamp(height_px / 85, 9, 13);
+  const double plot_px = std::max(50.0, cw - 3.5 * tick_font_px - 30);
+  const std::pair<double, const char*> ticks[] = {{0, "0"},
+                                                  {kHour, "1 h"},
+                                                  {kDay, "1 d"},
+                                                  {7 * kDay, "1 wk"},
+                                                  {30 * kDay, "1 mo"},
+                                                  {91 * kDay, "3 mo"},
+                                                  {182 * kDay, "6 mo"},
+                                                  {365 * kDay, "1 yr"},
+                                                  {730 * kDay, "2 yr"},
+                                                  {10 * kMinute, "10 min"},
+                                                  {6 * kHour, "6 h"},
+                                                  {61 * kDay, "2 mo"},
+                                                  {273 * kDay, "9 mo"},
+                                                  {kMinute, "1 min"},
+                                                  {4 * kDay, "4 d"},
+                                                  {14 * kDay, "2 wk"},
+                                                  {10, "10 s"},
+                                                  {2 * kHour, "2 h"},
+                                                  {21 * kDay, "3 wk"},
+                                                  {548 * kDay, "18 mo"}};
+  std::vector<std::pair<double, std::string>> kept;  // (x in pixels, label)
+  for (const auto& [t, label] : ticks) {
+    const double xs = scale(t);
+    if (xs > x_max + 1e-9) continue;
+    const double px = (xs - x_min) / (x_max - x_min) * plot_px;
+    const double half = 0.5 * 0.6 * tick_font_px * std::string(label).size();
+    bool clear = true;
+    for (const auto& [kx, kl] : kept)
+      clear = clear && std::abs(kx - px) >= half + 0.5 * 0.6 * tick_font_px * kl.size() + 8;
+    if (clear) kept.emplace_back(px, label);
+  }
+  std::sort(kept.begin(), kept.end());
   vtkNew<vtkDoubleArray> tick_pos;
   vtkNew<vtkStringArray> tick_label;
-  const std::pair<double, const char*> ticks[] = {
-      {1, "1 s"},          {kMinute, "1 min"},   {10 * kMinute, "10 min"}, {kHour, "1 h"},
-      {6 * kHour, "6 h"},  {kDay, "1 d"},        {7 * kDay, "1 wk"},       {30 * kDay, "1 mo"},
-      {91 * kDay, "3 mo"}, {182 * kDay, "6 mo"}, {365 * kDay, "1 yr"}};
-  for (const auto& [t, label] : ticks)
-    if (std::log10(t) <= x_max + 1e-9) {
-      tick_pos->InsertNextValue(std::log10(t));
-      tick_label->InsertNextValue(label);
-    }
+  for (const auto& [px, label] : kept) {
+    tick_pos->InsertNextValue(x_min + px / plot_px * (x_max - x_min));
+    tick_label->InsertNextValue(label);
+  }
 
   std::vector<std::pair<vtkAxis*, vtkAxis*>> axes;  // (x, y) of each chart
   for (std::size_t q = 0; q < qs.size(); ++q) {
@@ -158,7 +194,7 @@ void write_timeline(const std::string& path, const ResultSummary& summary,
     // The curves.
     vtkNew<vtkTable> table;
     vtkNew<vtkDoubleArray> xs;
-    xs->SetName("log10 t");
+    xs->SetName("(t/s)^(1/4)");
     table->AddColumn(xs);
     std::vector<std::size_t> layers;
     double y_lo = std::numeric_limits<double>::infinity(), y_hi = -y_lo;
@@ -231,24 +267,19 @@ void write_timeline(const std::string& path, const ResultSummary& summary,
     xa->SetBehavior(vtkAxis::FIXED);
     xa->SetRange(x_min, x_max);
     xa->SetCustomTickPositions(tick_pos, tick_label);
-    xa->SetTitle("time since first session (log scale)");
+    xa->SetTitle("time since the first session (fourth-root scale)");
     xa->GetTitleProperties()->SetFontSize(std::clamp(height_px / 75, 9, 14));
+    xa->GetLabelProperties()->SetFontSize(tick_font_px);
     vtkAxis* ya = chart->GetAxis(vtkAxis::LEFT);
     ya->SetBehavior(vtkAxis::FIXED);
     ya->SetRange(y_lo, y_hi);
     ya->SetTitle("");
     ya->SetNotation(vtkAxis::PRINTF_NOTATION);
     ya->SetLabelFormat("%.3g");
-    if (q == 0) {
-      chart->SetShowLegend(true);
-      chart->GetLegend()->SetHorizontalAlignment(vtkChartLegend::RIGHT);
-      chart->GetLegend()->SetVerticalAlignment(vtkChartLegend::TOP);
-      chart->GetLegend()->GetLabelProperties()->SetFontSize(std::clamp(height_px / 80, 8, 13));
-    }
+    ya->GetLabelProperties()->SetFontSize(tick_font_px);
+    chart->SetShowLegend(false);  // the layer colours are keyed once, in the header
   }
 
-  // Header: title and the phase colour key.
-  const int title_px = std::clamp(header_px * 2 / 5, 12, 26);
   auto add_text = [&](const std::string& s, int x, int y, int size, const unsigned char* rgb,
                       bool bold) {
     vtkNew<vtkTextActor> t;
@@ -260,20 +291,32 @@ void write_timeline(const std::string& path, const ResultSummary& summary,
     view->GetRenderer()->AddActor2D(t);
   };
   const unsigned char dark[3] = {20, 20, 20}, grey[3] = {90, 90, 90};
-  add_text("Per-layer means vs time since the first session \u2014 " + subtitle, 12,
-           height_px - header_px / 2, title_px, dark, true);
+  const int title_y = height_px - 8 - title_px;
+  add_text("Per-layer means vs time since the first session \u2014 " + subtitle, 12, title_y,
+           title_px, dark, true);
+  auto key_width = [&](const std::string& s) {
+    return static_cast<int>(key_px * 0.62 * (s.size() + 2));
+  };
+  const int layers_y = title_y - 10 - key_px, phases_y = layers_y - 8 - key_px;
   int x = 12;
-  const int key_px = std::max(10, title_px * 3 / 4);
-  add_text("phases:", x, height_px - header_px + 6, key_px, grey, false);
+  add_text("layers:", x, layers_y, key_px, grey, false);
+  x += key_px * 5;
+  for (std::size_t l = 0; l < L; ++l) {
+    const std::string label = "\u2014 " + summary.layer_names[l];
+    add_text(label, x, layers_y, key_px, kLayerColours[l % 8], true);
+    x += key_width(label);
+  }
+  x = 12;
+  add_text("phases:", x, phases_y, key_px, grey, false);
   x += key_px * 5;
   for (const Phase& ph : kPhases) {
     const unsigned char rgb[3] = {ph.r, ph.g, ph.b};
-    add_text(ph.name, x, height_px - header_px + 6, key_px, rgb, true);
-    x += static_cast<int>(key_px * 0.62 * (std::string(ph.name).size() + 2));
+    add_text(ph.name, x, phases_y, key_px, rgb, true);
+    x += key_width(ph.name);
   }
   add_text(
       marks.size() && marks.front().is_session ? "dashed lines: sessions" : "dashed lines: events",
-      x + key_px, height_px - header_px + 6, key_px, grey, false);
+      x + key_px, phases_y, key_px, grey, false);
 
   // Phase shading: translucent bands over each chart's plot area, placed from the axes' pixel
   // ends once the charts are laid out (vtkPlotArea draws nothing in VTK 9.1 here).
@@ -283,8 +326,8 @@ void write_timeline(const std::string& path, const ResultSummary& summary,
     const double py0 = ya->GetPoint1()[1], py1 = ya->GetPoint2()[1];
     auto to_px = [&](double x) { return px0 + (x - x_min) / (x_max - x_min) * (px1 - px0); };
     for (const Phase& ph : kPhases) {
-      const double a = std::max(x_min, ph.from_s > 0 ? std::log10(ph.from_s) : x_min);
-      const double b = std::min(x_max, std::log10(ph.to_s));
+      const double a = std::max(x_min, scale(ph.from_s));
+      const double b = std::min(x_max, std::isfinite(ph.to_s) ? scale(ph.to_s) : x_max);
       if (!(b > a)) continue;
       vtkNew<vtkPoints> pts;
       pts->InsertNextPoint(to_px(a), py0, 0);

@@ -84,6 +84,14 @@ void write_window_png(vtkRenderWindow* window, const std::string& path, int expe
 /// The viridis colour map at t ∈ [0, 1].
 Rgb viridis(double t);
 
+/// Round tick values inside [lo, hi]: the smallest step of 1, 2, 2.5 or 5 × 10^k that gives at
+/// most `max_count` of them; the step is stored in `step_out` if given.
+std::vector<double> nice_ticks(double lo, double hi, int max_count, double* step_out = nullptr);
+
+/// A printf format for ticks `step` apart: just the decimals the step needs ("%.0f" for 25,
+/// "%.1f" for 0.5 or 2.5), "%.3g" for very large or very small values.
+std::string tick_format(double step, double largest_magnitude);
+
 /// A "nice" scale-bar length (1, 2, 2.5, 5 × 10^k µm) close to `target_um`.
 double nice_length_um(double target_um);
 

@@ -11,8 +11,9 @@
 
 namespace skinheal::render::detail {
 
-/// The timeline PNG: per-layer curves of the summary against time since `reference_s` (log
-/// axis), healing phases shaded, `marks` drawn as vertical lines.
+/// The timeline PNG: per-layer curves of the summary against time since `reference_s` (axis
+/// proportional to its fourth root), healing phases shaded, `marks` drawn as vertical lines,
+/// the layer colours and the phases keyed in the header.
 void write_timeline(const std::string& path, const ResultSummary& summary,
                     const std::vector<std::string>& field_names, double reference_s,
                     const std::vector<EventMark>& marks, int width_px, int height_px,
