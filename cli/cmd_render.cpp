@@ -66,8 +66,9 @@ CommandAction add_render(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.1, 60.0));
   cmd->add_option("--iso-field", o->render.iso_field,
-                  "3D runs: field of the isosurface (default fibrin/damage/channel, else the "
-                  "first panel field)");
+                  "3D runs: field of the isosurface, drawn at the middle of its range in each "
+                  "snapshot (default: the first of fibrin, damage, a channel/clot field, the "
+                  "first panel field that is not uniform in that snapshot)");
   cmd->add_flag("-q,--quiet", o->quiet, "Print nothing on success");
   cmd->footer(kExitCodesHelp);
   return [o] { return render_command(*o); };

@@ -45,12 +45,28 @@ std::vector<std::string> default_fields(const std::vector<std::string>& names) {
   return {names.front()};
 }
 
-std::string iso_default(const std::vector<std::string>& names, const std::string& first) {
-  for (const char* candidate : {"fibrin", "damage", "channel", "clot"})
-    if (std::find(names.begin(), names.end(), candidate) != names.end()) return candidate;
+/// Isosurface candidates in order of preference: the clot or the channels (fibrin, damage, a
+/// field named like channel/clot), then the first panel field.
+std::vector<std::string> iso_candidates(const std::vector<std::string>& names,
+                                        const std::string& first) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& n) {
+    if (std::find(names.begin(), names.end(), n) != names.end() &&
+        std::find(out.begin(), out.end(), n) == out.end())
+      out.push_back(n);
+  };
+  for (const char* candidate : {"fibrin", "damage", "channel", "clot"}) add(candidate);
   for (const std::string& n : names)
-    if (n.find("channel") != std::string::npos || n.find("clot") != std::string::npos) return n;
-  return first;
+    if (n.find("channel") != std::string::npos || n.find("clot") != std::string::npos) add(n);
+  add(first);
+  return out;
+}
+
+/// True if `values` take more than one value (to a relative 1e-12).
+bool varies(const std::vector<float>& values) {
+  if (values.empty()) return false;
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  return *hi - *lo > 1e-12 * std::max(1.0, std::abs(double(*hi)));
 }
 
 std::string json_escape(const std::string& s) {
@@ -69,6 +85,9 @@ struct ImageRecord {
   std::size_t snapshot = 0;
   double time_s = 0;
   std::vector<PanelPlacement> panels;
+  std::string iso_field;  ///< slices3d: the isosurface field ("" if none)
+  double iso_level = 0;
+  std::array<double, 2> iso_range{0.0, 0.0};  ///< that field's range in this snapshot
 };
 
 void write_manifest(const std::string& path, const std::string& input, int w, int h,
@@ -90,7 +109,12 @@ void write_manifest(const std::string& path, const std::string& input, int w, in
         << "], \"v_um\": [" << pl.v0_um << ", " << pl.v1_um << "], \"range\": [" << pl.range[0]
         << ", " << pl.range[1] << "]}";
     }
-    j << "]}" << (i + 1 < images.size() ? "," : "") << "\n";
+    j << "]";
+    if (!im.iso_field.empty())
+      j << ", \"isosurface\": {\"field\": \"" << json_escape(im.iso_field)
+        << "\", \"level\": " << im.iso_level << ", \"range\": [" << im.iso_range[0] << ", "
+        << im.iso_range[1] << "]}";
+    j << "}" << (i + 1 < images.size() ? "," : "") << "\n";
   }
   j << "  ]\n}\n";
   const std::string partial = path + ".partial";
@@ -331,12 +355,18 @@ RenderReport render_result(const RenderOptions& o) {
   const std::vector<std::size_t> snaps = parse_snapshot_selection(o.snapshots, ctx.times.size());
   const std::vector<EventMark> events = events_from_labels(ctx.times, ctx.labels);
   ctx.reference_s = reference_time_s(events, ctx.times);
-  std::string iso = o.iso_field.empty() ? iso_default(names, fields.front()) : o.iso_field;
-  if (grid.dim == 3 && std::find(names.begin(), names.end(), iso) == names.end())
-    throw InputError(o.input + ": no field '" + iso + "' for the isosurface" +
-                     suggest_nearest(iso, names));
+  // The isosurface field: --iso-field, else per snapshot the first candidate that is not
+  // uniform in that snapshot (fibrin is still 0 everywhere right after a session).
+  if (!o.iso_field.empty() && std::find(names.begin(), names.end(), o.iso_field) == names.end())
+    throw InputError(o.input + ": no field '" + o.iso_field + "' for --iso-field" +
+                     suggest_nearest(o.iso_field, names));
+  const std::vector<std::string> iso_fields = o.iso_field.empty()
+                                                  ? iso_candidates(names, fields.front())
+                                                  : std::vector<std::string>{o.iso_field};
   std::vector<std::string> needed = fields;
-  if (grid.dim == 3) needed.push_back(iso);
+  if (grid.dim == 3)
+    for (const std::string& f : iso_fields)
+      if (std::find(needed.begin(), needed.end(), f) == needed.end()) needed.push_back(f);
   for (const std::string& f : needed) {
     ctx.ranges[f] = result.field_range(f);
     ctx.units[f] = result.field_units(f);
@@ -411,14 +441,31 @@ RenderReport render_result(const RenderOptions& o) {
           canvas.panel(cells[1], depth_section(ctx, f, data[f], 'y', grid.nx / 2)));
       rec.panels.push_back(
           canvas.panel(cells[2], plan_section(ctx, f, data[f], most_varied_row(grid, data[f]))));
+      std::string iso = iso_fields.front();
+      for (const std::string& candidate : iso_fields)
+        if (varies(data[candidate])) {
+          iso = candidate;
+          break;
+        }
+      // The level is the middle of this snapshot's range, so the surface exists whenever the
+      // field is not uniform.
       const std::vector<float>& iv = data[iso];
       const auto [lo, hi] = std::minmax_element(iv.begin(), iv.end());
-      const double level = 0.5 * (*lo + *hi);
+      const double level = 0.5 * (double(*lo) + double(*hi));
       std::ostringstream caption;
-      caption << "isosurface " << iso << " = " << std::setprecision(3) << level << " "
-              << result.field_units(iso);
-      if (!(*hi - *lo > 1e-12 * std::max(1.0, std::abs(double(*hi)))))
-        caption.str(iso + " is uniform: no isosurface");
+      const std::string units = result.field_units(iso);
+      caption << "isosurface " << iso << " = " << std::setprecision(3) << level
+              << (units.empty() || units == "1" ? "" : " " + units);
+      if (varies(iv)) {
+        rec.iso_field = iso;
+        rec.iso_level = level;
+        rec.iso_range = {double(*lo), double(*hi)};
+      } else {
+        caption.str(iso_fields.size() > 1 ? "no isosurface: " + iso +
+                                                " and the other candidates "
+                                                "are uniform in this snapshot"
+                                          : iso + " is uniform: no isosurface");
+      }
       detail::add_isosurface_view(canvas, cells[3], grid, iv, level, caption.str());
       const std::string path = (dir / rec.file).string();
       canvas.save_png(path);

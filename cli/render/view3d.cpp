@@ -82,8 +82,10 @@ void add_isosurface_view(Canvas& canvas, const Rect& rect, const ResultGrid& g,
   cam->SetFocalPoint(c);
   cam->SetPosition(c[0] + 1.0, c[1] - 1.6, c[2] + 0.9);  // from the front, slightly above
   cam->SetViewUp(0, 0, 1);
+  // ResetCamera fits the bounding sphere to the view; leave a margin (the caption sits in the
+  // bottom-left corner), instead of zooming in and cutting the box off at the bottom.
   ren->ResetCamera();
-  cam->Zoom(1.1);
+  cam->Zoom(0.9);
 }
 
 }  // namespace skinheal::render::detail

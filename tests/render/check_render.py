@@ -226,6 +226,20 @@ def mode_images3d(skinheal, work, source):
                                              "--field", "clot", "--field", "agent"])
     slices = [i for i in manifest["images"] if i["kind"] == "slices3d"]
     check(len(slices) == 2, "expected 2 slices3d images, got %d" % len(slices))
+    # The isosurface level is inside that snapshot's range of the field drawn (else the 3D
+    # view is empty); the default field is the first candidate that is not uniform.
+    # (The first snapshot has a uniform clot: no surface to draw there.)
+    check(slices[-1].get("isosurface") is not None, "%s: no isosurface recorded in render.json" %
+          slices[-1]["file"])
+    for im in slices:
+        iso = im.get("isosurface")
+        if iso is None:
+            continue
+        lo, hi = iso["range"]
+        check(lo < iso["level"] < hi, "%s: isosurface %s = %g outside its range [%g, %g]" %
+              (im["file"], iso["field"], iso["level"], lo, hi))
+        print("%s: isosurface %s = %g within [%g, %g]" % (im["file"], iso["field"], iso["level"],
+                                                            lo, hi))
     views = [p["view"] for p in slices[0]["panels"]]
     check(views == ["x-depth", "y-depth", "x-y"], "unexpected 3D views %s" % views)
     img = read_png(os.path.join(out, slices[-1]["file"]))
