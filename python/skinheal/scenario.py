@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from . import _core
 
-__all__ = ["Scenario", "scenarios_dir", "toml_literal"]
+__all__ = ["Scenario", "scenarios_dir", "toml_literal", "plain_value"]
 
 # Convenience suffixes: sc["device.needle_length_mm"] = 1.5 sets device.needle_length = "1.5 mm".
 _UNIT_SUFFIXES = {
@@ -44,8 +44,25 @@ def scenarios_dir() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "scenarios"
 
 
+def plain_value(value: Any) -> Any:
+    """`value` with NumPy scalars and arrays turned into Python ones (``np.int64(10)`` → ``10``,
+    ``np.array([1, 2])`` → ``[1, 2]``), recursively through lists, tuples and dicts; anything
+    else unchanged. NumPy is not imported for it."""
+    if type(value).__module__ == "numpy":
+        tolist = getattr(value, "tolist", None)  # np.generic and np.ndarray both have it
+        if tolist is not None:
+            return plain_value(tolist())
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain_value(v) for k, v in value.items()}
+    return value
+
+
 def toml_literal(value: Any) -> str:
-    """A Python value as a TOML value: str → quoted string, bool, int, float, list, dict."""
+    """A Python value as a TOML value: str → quoted string, bool, int, float, list, dict (NumPy
+    scalars and arrays as the Python values they hold)."""
+    value = plain_value(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -65,11 +82,22 @@ def toml_literal(value: Any) -> str:
 
 def _resolve_suffix(key: str, value: Any) -> tuple[str, Any]:
     """``a.b_mm = 1.5`` → ``a.b = "1.5 mm"`` (only for numbers and a known unit suffix)."""
+    value = plain_value(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         for suffix, unit in _UNIT_SUFFIXES.items():
             if key.endswith(suffix):
                 return key[: -len(suffix)], f"{value:g} {unit}"
     return key, value
+
+
+def _default_value(text: str) -> Any:
+    """An effective parameter's text (a TOML value: ``'"250 um"'``, ``'1e-4'``) as the Python
+    value a file or an override setting it would give (``"250 um"``, ``0.0001``); text that is
+    not a TOML value is returned as it is."""
+    try:
+        return tomllib.loads("v = " + text)["v"]
+    except tomllib.TOMLDecodeError:
+        return text
 
 
 class Scenario:
@@ -180,8 +208,9 @@ class Scenario:
         return self
 
     def __getitem__(self, key: str) -> Any:
-        """The value of a dotted key: as written (TOML types) if the file or an override sets it,
-        else the effective default as text (``"1 s"``). KeyError if the scenario has no such key."""
+        """The value of a dotted key as a Python value of its TOML type, whether the file, an
+        override or a default sets it: quantities are unquoted strings (``"250 um"``), numbers
+        numbers, lists lists. KeyError if the scenario has no such key."""
         node: Any = tomllib.loads(self.text)
         for part in key.split("."):
             if isinstance(node, dict) and part in node:
@@ -192,7 +221,7 @@ class Scenario:
             return node
         params = self.parameters()
         if key in params:
-            return params[key]
+            return _default_value(params[key])
         raise KeyError(f"{key}: not a key of {self._name}")
 
     def __contains__(self, key: str) -> bool:

@@ -76,3 +76,35 @@ def test_toml_literal():
     assert toml_literal(["0 d", "30 d"]) == '["0 d", "30 d"]'
     with pytest.raises(TypeError):
         toml_literal(object())
+
+
+def test_numpy_scalars_and_arrays_are_accepted(generic_scenario):
+    np = pytest.importorskip("numpy")
+    generic_scenario["grid.dim"] = np.int64(2)
+    assert generic_scenario["grid.dim"] == 2 and generic_scenario.overrides["grid.dim"] == "2"
+    generic_scenario["time.rtol"] = np.float32(0.5)
+    assert generic_scenario["time.rtol"] == 0.5
+    generic_scenario["time.end_h"] = np.int64(6)  # unit suffix with a NumPy integer
+    assert generic_scenario["time.end"] == "6 h"
+    generic_scenario["time.adaptive"] = np.bool_(True)
+    assert generic_scenario["time.adaptive"] is True
+    from skinheal.scenario import toml_literal
+    assert toml_literal(np.array([100, 250])) == "[100, 250]"
+    assert toml_literal(np.array(["0 d", "3 d"])) == '["0 d", "3 d"]'
+
+
+def test_defaults_read_like_values_that_are_set():
+    sc = skinheal.Scenario.preset("single_needle")
+    assert "device.needle_diameter" not in sc.overrides
+    default = sc["device.needle_diameter"]
+    assert isinstance(default, str) and not default.startswith('"')  # '300 um', not '"300 um"'
+    assert default == sc.parameters()["device.needle_diameter"].strip('"')
+    sc["device.needle_diameter"] = default
+    assert sc["device.needle_diameter"] == default
+    sc["device.needle_diameter"] = "40 um"
+    assert sc["device.needle_diameter"] == "40 um"
+    # A default number has the number type a value set has.
+    factor = sc["device.pressure_factor"]  # not in the file
+    assert isinstance(factor, (int, float)) and not isinstance(factor, bool)
+    sc["device.pressure_factor"] = factor
+    assert sc["device.pressure_factor"] == factor
