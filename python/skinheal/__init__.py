@@ -18,13 +18,13 @@ from ._core import NumericalError
 from .results import layer_means, open  # noqa: A004 — skinheal.open mirrors xarray.open_dataset
 from .scenario import Scenario, scenarios_dir
 from .simulation import Simulation, format_duration, parse_time_s
-from .sweep import sweep
+from .sweep import SweepOutputExists, sweep
 from . import plot
 
 __version__ = _core.__version__
 
 __all__ = ["Scenario", "Simulation", "open", "layer_means", "sweep", "plot", "scenarios_dir", "parse_time_s",
-           "format_duration", "NumericalError", "set_num_threads", "num_threads"]
+           "format_duration", "NumericalError", "SweepOutputExists", "set_num_threads", "num_threads"]
 
 
 def set_num_threads(n: int) -> None:

@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("-j", "--jobs", type=int, default=2, help="local worker processes (default 2)")
     sw.add_argument("--scheduler", default=None, metavar="ADDR",
                     help="Dask scheduler address (tcp://host:8786), or 'local' for a Dask LocalCluster")
-    sw.add_argument("--force", action="store_true", help="overwrite existing run files")
+    sw.add_argument("--force", action="store_true",
+                    help="overwrite the results of an earlier sweep in DIR (otherwise refused)")
     sw.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     args = parser.parse_args(argv)
 
@@ -68,11 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sc = skinheal.Scenario.load(args.scenario) if args.scenario.endswith(".toml") else \
             skinheal.Scenario.preset(args.scenario)
+        sets = {}
         for s in args.set:
             key, eq, val = s.partition("=")
             if not eq:
                 raise ValueError(f"--set {s}: expected KEY=VALUE, e.g. --set 'time.end=\"2 d\"'")
-            sc[key] = _value(val)
+            sets.pop(key, None)  # a key set twice: the last value, in the last place
+            sets[key] = _value(val)
+        sc.update(sets)  # validated together, after all are applied (as skinheal run --set)
         vary = {}
         for v in args.vary:
             key, eq, vals = v.partition("=")
@@ -83,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"-j {args.jobs}: expected at least 1 worker")
         table = skinheal.sweep(sc, vary, client=args.scheduler, out_dir=args.output,
                                n_workers=args.jobs, overwrite=args.force)
+    except skinheal.SweepOutputExists as e:
+        print(f"skinheal sweep: {e.directory}: holds the results of an earlier sweep "
+              f"({', '.join(e.existing[:3])}{', ...' if len(e.existing) > 3 else ''}); "
+              "use --force to overwrite them", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as e:
         print(f"skinheal sweep: {e}", file=sys.stderr)
         return 2

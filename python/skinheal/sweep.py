@@ -1,23 +1,33 @@
 """Parameter sweeps: one simulation per combination, each writing its own HDF5 file.
 
-Runs go to local worker processes by default (a ``concurrent.futures.ProcessPoolExecutor``
-with the ``spawn`` start method: forking a process that has started OpenMP threads is unsafe),
-or to a Dask cluster: pass a ``dask.distributed.Client``, a scheduler address
-(``"tcp://host:8786"``) or ``"local"`` (a ``LocalCluster`` of processes). A failed run is a row
-with its error, never fatal to the sweep.
+Runs go to local worker processes by default, or to a Dask cluster: pass a
+``dask.distributed.Client``, a scheduler address (``"tcp://host:8786"``) or ``"local"`` (a
+``LocalCluster`` of processes). A failed run is a row with its error, never fatal to the sweep.
+
+Local workers are fresh interpreters (``python -c``) that import only ``skinheal.sweep`` and
+exchange the job and its row as JSON, one process per run. Not ``multiprocessing``: forking a
+process that has started OpenMP threads is unsafe, and its ``spawn`` start method re-imports
+the caller's ``__main__``, which breaks a plain script without an
+``if __name__ == "__main__":`` guard (every run re-running the script). A Dask
+``LocalCluster`` (``client="local"``) starts its workers with ``multiprocessing``, so a script
+using it does need the guard.
 """
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import subprocess
+import sys
+import tempfile
 import time as _time
 import traceback
 from pathlib import Path
 from typing import Any, Iterable
 
-from .scenario import Scenario
+from .scenario import Scenario, plain_value
 
-__all__ = ["sweep", "run_one"]
+__all__ = ["sweep", "run_one", "SweepOutputExists"]
 
 #: Summary columns whose change from t = 0 is reported as ``<column>_gain.<layer>``.
 GAIN_COLUMNS = ("collagen_total", "collagen_I", "collagen_III", "elastin")
@@ -66,9 +76,26 @@ def run_one(text: str, name: str, overrides: list[str], output: str | None,
     return row
 
 
+class SweepOutputExists(FileExistsError):
+    """The output directory already holds a sweep's results (``summary.csv`` or one of the run
+    files this sweep would write); raised before anything runs. ``directory`` and ``existing``
+    (the file names found) say where."""
+
+    def __init__(self, directory: Path, existing: list[str]):
+        shown = ", ".join(existing[:3]) + (f" and {len(existing) - 3} more" if len(existing) > 3 else "")
+        super().__init__(f"{directory}: holds the results of an earlier sweep ({shown}); pass "
+                         "overwrite=True to replace them, or choose another out_dir")
+        self.directory, self.existing = directory, existing
+
+
 def _combinations(vary: dict[str, Iterable[Any]]) -> list[dict[str, Any]]:
     keys = list(vary)
-    values = [list(vary[k]) if not isinstance(vary[k], (str, bytes)) else [vary[k]] for k in keys]
+    values = []
+    for k in keys:
+        v = plain_value(vary[k])  # a NumPy array as a list, a NumPy scalar as a number
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+            v = [v]
+        values.append([plain_value(x) for x in v])
     for k, v in zip(keys, values):
         if not v:
             raise ValueError(f"vary[{k!r}]: no values")
@@ -88,7 +115,9 @@ def sweep(scenario: Scenario | str | os.PathLike, vary: dict[str, Iterable[Any]]
       `n_workers` single-threaded worker processes), a scheduler address, or a
       ``dask.distributed.Client``.
     out_dir: each run writes ``out_dir/run_<i>.h5``; the table is also written to
-      ``out_dir/summary.csv``. overwrite: replace existing run files (otherwise such a run fails).
+      ``out_dir/summary.csv``. If `out_dir` already holds ``summary.csv`` or any of these run
+      files, the sweep raises :class:`SweepOutputExists` (a FileExistsError) before running
+      anything, unless ``overwrite=True`` (as ``skinheal sweep --force``), which replaces them.
 
     Returns a pandas DataFrame: the varied keys, ``status``, ``error``, ``output``,
     ``wall_time_s``, ``time_s``, ``steps`` and the per-layer outcomes (see :func:`run_one`).
@@ -102,11 +131,15 @@ def sweep(scenario: Scenario | str | os.PathLike, vary: dict[str, Iterable[Any]]
         raise ValueError("sweep: vary is empty; give at least one key with values")
     combos = _combinations(vary)
     out = Path(out_dir)
+    outputs = [out / f"run_{i:03d}.h5" for i in range(len(combos))]
     jobs = []
     for i, combo in enumerate(combos):
         sc = scenario.copy().update(combo)  # validates eagerly: ValueError before any run
-        jobs.append((sc.base_text, sc.name, sc.override_list, str(out / f"run_{i:03d}.h5"), overwrite,
-                     threads_per_run))
+        jobs.append((sc.base_text, sc.name, sc.override_list, str(outputs[i]), overwrite, threads_per_run))
+    if not overwrite:  # an earlier sweep's table and files are never replaced by accident
+        existing = [p.name for p in [out / "summary.csv"] + outputs if p.exists()]
+        if existing:
+            raise SweepOutputExists(out, existing)
 
     # Connect before creating anything: a scheduler that cannot be reached (OSError) leaves
     # no output directory behind.
@@ -152,14 +185,16 @@ def _close(own: Any) -> None:
 def _execute(jobs: list[tuple], client: Any, n_workers: int) -> list[dict[str, Any]]:
     if client is None:
         import concurrent.futures as cf
-        import multiprocessing as mp
 
         if n_workers <= 1 or len(jobs) == 1:
             return [run_one(*j) for j in jobs]
-        with cf.ProcessPoolExecutor(max_workers=min(n_workers, len(jobs)),
-                                    mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(run_one, *j) for j in jobs]
+        # Threads that each wait for one worker process at a time.
+        pool = cf.ThreadPoolExecutor(max_workers=min(n_workers, len(jobs)))
+        try:
+            futures = [pool.submit(_run_in_process, j) for j in jobs]
             return [_result_or_row(fut, j) for fut, j in zip(futures, jobs)]
+        finally:  # after Ctrl-C, start no further runs
+            pool.shutdown(wait=True, cancel_futures=True)
 
     if isinstance(client, str):  # a caller other than sweep(): connect here
         client, own = _connect(client, n_workers)
@@ -169,6 +204,29 @@ def _execute(jobs: list[tuple], client: Any, n_workers: int) -> list[dict[str, A
             _close(own)
     futures = [client.submit(run_one, *j, pure=False) for j in jobs]
     return [_result_or_row(fut, j) for fut, j in zip(futures, jobs)]
+
+
+def _run_in_process(job: tuple) -> dict[str, Any]:
+    """run_one(*job) in a fresh interpreter; raises RuntimeError if that process dies."""
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+    with tempfile.TemporaryDirectory(prefix="skinheal-sweep-") as tmp:
+        row_file = Path(tmp) / "row.json"
+        proc = subprocess.run([sys.executable, "-c", "from skinheal.sweep import _worker_main; _worker_main()",
+                               str(row_file)], input=json.dumps(list(job)), env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if proc.returncode != 0 or not row_file.exists():
+            tail = "\n".join(proc.stderr.strip().splitlines()[-3:])
+            raise RuntimeError(f"worker process exited with code {proc.returncode}: {tail}")
+        return json.loads(row_file.read_text(encoding="utf-8"))
+
+
+def _worker_main() -> None:
+    """A worker process: the job (run_one's arguments) as JSON on stdin; the row as JSON into the
+    file named by argv[1]."""
+    row = run_one(*json.loads(sys.stdin.read()))
+    Path(sys.argv[1]).write_text(json.dumps(row), encoding="utf-8")
 
 
 def _result_or_row(future: Any, job: tuple) -> dict[str, Any]:
