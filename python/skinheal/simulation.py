@@ -24,6 +24,11 @@ def parse_time_s(value: str | float | int, what: str = "time") -> float:
     raise TypeError(f"{what}: expected a duration such as \"14 d\" or seconds, got {value!r}")
 
 
+def _reached(t_s: float, limit_s: float) -> bool:
+    """Whether time `t_s` is at or past `limit_s` (with the engine's relative tolerance)."""
+    return t_s >= limit_s * (1.0 - 1e-12)
+
+
 def format_duration(seconds: float) -> str:
     """A duration in s as readable text (``"2 d"``, ``"6 weeks"``)."""
     return _core.format_duration(float(seconds))
@@ -48,6 +53,9 @@ class Simulation:
             p = Path(scenario)
             scenario = Scenario.load(p) if p.suffix == ".toml" or p.exists() else Scenario.preset(str(scenario))
         if threads is not None:
+            if isinstance(threads, bool) or int(threads) != threads or threads < 0:
+                raise ValueError(f"threads={threads!r}: expected a number of OpenMP threads ≥ 1, or 0 for "
+                                 "all cores")
             _core.set_num_threads(int(threads))
         self.scenario = scenario.copy()
         self._core = _core.Simulation(scenario.base_text, scenario.name, scenario.override_list)
@@ -71,13 +79,18 @@ class Simulation:
         return self._core.description
 
     def step(self, until: str | float | None = None) -> dict[str, float]:
-        """Take one accepted step, not past `until` (default: the scenario's end).
+        """Take one accepted step, never past `until` (default: the scenario's end, ``time.end``).
 
         Returns the step's info: ``t_s``, ``dt_s``, ``error_norm``, ``accepted``, ``rejected``.
+        Once the simulation has reached `until` it raises ValueError instead of stepping (so
+        ``while sim.time < sim.end_time: sim.step()`` ends at the scenario's end); pass a later
+        `until` to step beyond it.
         """
         limit = self.end_time if until is None else parse_time_s(until, "until")
-        if limit <= self.time:
-            limit = float("inf")
+        if _reached(self.time, limit):
+            what = "the scenario's end (time.end)" if until is None else f"until = {format_duration(limit)}"
+            raise ValueError(f"step: the simulation is at t = {format_duration(self.time)}, already at "
+                             f"{what}; give step() or run() a later until= to go further")
         self._started = True
         return self._core.step(limit)
 
@@ -88,22 +101,20 @@ class Simulation:
 
         progress: print a progress line to stderr about twice a second.
         output: write the run to this HDF5 file exactly as ``skinheal run -o`` does (layout:
-        docs/output-format.md; an ``.xdmf`` sidecar beside it). Give it on the first run (before
-        any step); a Simulation writes to one file for its whole life: later runs append to it
-        and the file is finalised at the end of every run. overwrite: replace an existing file.
-        Snapshots: the scenario's schedule (``output.snapshots``, else log-spaced 0, 1 min, 10 min,
-        1 h, 6 h, 1 d, ... up to ``time.end``, as the CLI writes) plus the end of this first run;
-        per-layer summaries at every step.
+        docs/output-format.md; an ``.xdmf`` sidecar beside it). A Simulation writes to one file
+        for its whole life: the first run() given `output` attaches it, later runs append to it
+        and the file is finalised at the end of every run. Attached after some step()s, the file
+        starts at the current time (its first snapshot and summary row). overwrite: replace an
+        existing file. Snapshots: the scenario's schedule (``output.snapshots``, else log-spaced
+        0, 1 min, 10 min, 1 h, 6 h, 1 d, ... up to ``time.end``, as the CLI writes) from the
+        current time on, plus the current time and the end of this run; per-layer summaries at
+        every step.
         callback: called with the step info (dict) about twice a second.
         """
         t_end = self.end_time if until is None else parse_time_s(until, "until")
         if output is not None:
             out = os.fspath(output)
             if self._output is None:
-                if self._started:
-                    raise ValueError(f"output={out}: give the output file on the first run(), before any "
-                                     "step(): the writer must be attached before the time loop starts "
-                                     "so that its snapshot times are landed on")
                 self._core.attach_output(out, t_end, overwrite)
                 self._output = out
             elif os.path.abspath(out) != os.path.abspath(self._output):
@@ -215,29 +226,53 @@ class Simulation:
         return f"<skinheal.Simulation {self.scenario.name}: {self.description}; t = {format_duration(self.time)}>"
 
 
-class _ProgressPrinter:
-    """Progress line on stderr (a bar on a terminal, one line per call otherwise)."""
+def _updates_in_place(stream: Any) -> bool:
+    """Whether `stream` shows a carriage return as "rewrite this line": a terminal, or a Jupyter
+    kernel's output stream (the notebook front ends interpret a carriage return)."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is not None and isatty():
+        return True
+    return type(stream).__module__.split(".")[0] == "ipykernel"
 
-    def __init__(self, t0: float, t_end: float, inner: Callable | None):
+
+class _ProgressPrinter:
+    """Progress on stderr: one line rewritten in place on a terminal or in Jupyter; elsewhere
+    (a log file, a pipe) a new line only at every tenth of the run or every minute of wall time."""
+
+    SPARSE_FRACTION = 0.1
+    SPARSE_WALL_S = 60.0
+
+    def __init__(self, t0: float, t_end: float, inner: Callable | None, stream: Any = None):
         self.t0, self.t_end, self.inner = t0, t_end, inner
+        self.stream = sys.stderr if stream is None else stream
         self.start = _time.monotonic()
-        self.tty = sys.stderr.isatty()
+        self.in_place = _updates_in_place(self.stream)
+        self.next_fraction = self.SPARSE_FRACTION
+        self.last_line_wall = self.start
+
+    def _fraction(self, info: dict) -> float:
+        span = max(self.t_end - self.t0, 1e-300)
+        return min(1.0, max(0.0, (info["t_s"] - self.t0) / span))
 
     def _line(self, info: dict) -> str:
-        span = max(self.t_end - self.t0, 1e-300)
-        frac = min(1.0, max(0.0, (info["t_s"] - self.t0) / span))
+        frac = self._fraction(info)
         wall = _time.monotonic() - self.start
         bar = "#" * int(frac * 24)
         return (f"[{bar:<24}] t = {format_duration(info['t_s'])} of {format_duration(self.t_end)}"
                 f"  steps {info['accepted']} (+{info['rejected']} rejected)  wall {wall:.1f} s")
 
     def __call__(self, info: dict) -> None:
-        if self.tty:
-            print("\r" + self._line(info), end="", file=sys.stderr, flush=True)
+        if self.in_place:
+            print("\r" + self._line(info), end="", file=self.stream, flush=True)
         else:
-            print("skinheal: " + self._line(info), file=sys.stderr, flush=True)
+            frac, now = self._fraction(info), _time.monotonic()
+            if frac >= self.next_fraction or now - self.last_line_wall >= self.SPARSE_WALL_S:
+                print("skinheal: " + self._line(info), file=self.stream, flush=True)
+                self.last_line_wall = now
+                while self.next_fraction <= frac:
+                    self.next_fraction += self.SPARSE_FRACTION
         if self.inner is not None:
             self.inner(info)
 
     def finish(self, info: dict) -> None:
-        print(("\r" if self.tty else "skinheal: ") + self._line(info), file=sys.stderr, flush=True)
+        print(("\r" if self.in_place else "skinheal: ") + self._line(info), file=self.stream, flush=True)

@@ -77,13 +77,13 @@ class PySimulation {
   const std::string& text() const { return loaded_.text; }
   std::vector<std::array<std::string, 3>> parameters() const { return loaded_.parameters; }
 
-  /// One accepted step, not past t_limit_s.
+  /// One accepted step, not past t_limit_s (nor past the output's next snapshot time).
   py::dict step(double t_limit_s) {
     sync_in();
     StepInfo info;
     try {
       py::gil_scoped_release release;
-      info = sim().step(t_limit_s);
+      info = sim().step(landing_limit(t_limit_s));
     } catch (...) {
       sync_out();
       throw;
@@ -106,7 +106,7 @@ class PySimulation {
         StepInfo info;
         {
           py::gil_scoped_release release;
-          info = sim().step(t_end_s);
+          info = sim().step(landing_limit(t_end_s));
         }
         if (PyErr_CheckSignals() != 0) throw py::error_already_set();
         const auto now = std::chrono::steady_clock::now();
@@ -199,7 +199,9 @@ class PySimulation {
   }
 
   /// Add the CLI's HDF5 writer (docs/output-format.md) writing `path` for a first run ending at
-  /// t_end_s. The writer stays attached for the Simulation's life.
+  /// t_end_s. The writer stays attached for the Simulation's life. Attached after some steps,
+  /// the file starts at the current time: that time is a snapshot (written at once), earlier
+  /// scheduled times are skipped.
   void attach_output(const std::string& path, double t_end_s, bool overwrite) {
     if (path.size() < 4 || path.substr(path.size() - 3) != ".h5")
       throw InputError(path + ": the output file name must end in .h5");
@@ -209,12 +211,14 @@ class PySimulation {
     Hdf5WriterOptions opts;
     opts.path = path;
     // Snapshots: the scenario's list (output.snapshots, or log-spaced to its end time, as the
-    // CLI writes), plus this run's end, so that a shorter first run ends with a snapshot and
-    // later runs of the same Simulation still find scheduled snapshots ahead.
+    // CLI writes), plus the current time (the file's first snapshot), plus this run's end, so
+    // that a shorter first run ends with a snapshot and later runs of the same Simulation still
+    // find scheduled snapshots ahead.
     const double horizon = std::max(t_end_s, loaded_.built.end_time_s);
     std::vector<double> times = loaded_.built.snapshot_times_s.empty()
                                     ? default_snapshot_times_s(horizon)
                                     : loaded_.built.snapshot_times_s;
+    times.push_back(sim().time_s());
     times.push_back(t_end_s);
     std::sort(times.begin(), times.end());
     times.erase(std::unique(times.begin(), times.end(),
@@ -223,6 +227,7 @@ class PySimulation {
                             }),
                 times.end());
     opts.snapshot_times_s = times;
+    output_landings_s_ = times;
     opts.t_end_s = horizon;
     opts.overwrite = overwrite;
     opts.scenario_text = loaded_.text;
@@ -245,8 +250,20 @@ class PySimulation {
     if (s.data() != pinned_) std::memcpy(pinned_, s.data(), s.size() * sizeof(double));
   }
 
+  // t_limit_s, or the output's next snapshot time if that comes first. The engine lands on the
+  // times its observers request when its time loop starts (Simulation::ensure_started); a
+  // writer attached after some steps is not asked, so its snapshot times are landed on here.
+  double landing_limit(double t_limit_s) const {
+    const double t = sim().time_s();
+    const double tolerance = 1e-9 * std::max(1.0, std::abs(t));  // the engine's "same instant"
+    for (double landing : output_landings_s_)  // sorted
+      if (landing > t + tolerance) return std::min(t_limit_s, landing);
+    return t_limit_s;
+  }
+
   models::LoadedScenario loaded_;
   double* pinned_ = nullptr;
+  std::vector<double> output_landings_s_;  ///< the attached writer's snapshot times (sorted)
 };
 
 std::vector<std::array<std::string, 3>> check(const std::string& text, const std::string& name,

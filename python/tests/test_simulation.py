@@ -164,3 +164,63 @@ def test_3d_field_view_is_z_y_x(generic_text):
     assert u.strides == (3 * 2 * 8, 2 * 8, 8)
     sim.run(until="1 d")
     np.testing.assert_allclose(u, np.exp(-1.0), rtol=1e-3)
+
+
+def test_step_stops_at_the_scenario_end(generic_scenario):
+    generic_scenario["time.end"] = "10 min"
+    sim = skinheal.Simulation(generic_scenario)
+    for _ in range(10000):
+        if sim.time >= sim.end_time:
+            break
+        sim.step()
+    assert sim.time == pytest.approx(600.0, rel=1e-12)
+    with pytest.raises(ValueError, match="end"):
+        sim.step()
+    assert sim.time == pytest.approx(600.0, rel=1e-12)
+    with pytest.raises(ValueError, match="until"):
+        sim.step(until="5 min")  # already past
+    info = sim.step(until="11 min")  # explicitly beyond the end
+    assert 600.0 < info["t_s"] <= 660.0 and sim.time == info["t_s"]
+
+
+def test_step_stops_at_until(generic_scenario):
+    sim = skinheal.Simulation(generic_scenario)
+    while sim.time < 30.0:
+        sim.step(until=30)
+    assert sim.time == pytest.approx(30.0)
+    with pytest.raises(ValueError):
+        sim.step(until=30)
+
+
+def test_negative_threads_rejected(generic_scenario):
+    with pytest.raises(ValueError, match="threads"):
+        skinheal.Simulation(generic_scenario, threads=-1)
+
+
+def _progress_calls(printer, n=100):
+    for i in range(1, n + 1):
+        printer({"t_s": 1000.0 * i / n, "dt_s": 1.0, "accepted": i, "rejected": 0})
+    printer.finish({"t_s": 1000.0, "dt_s": 1.0, "accepted": n, "rejected": 0})
+
+
+def test_progress_into_a_log_is_sparse():
+    import io
+    from skinheal.simulation import _ProgressPrinter
+    log = io.StringIO()
+    _progress_calls(_ProgressPrinter(0.0, 1000.0, None, stream=log))
+    lines = log.getvalue().splitlines()
+    assert 5 <= len(lines) <= 12, lines  # a line per tenth of the run (+ the final one), not per call
+    assert "\r" not in log.getvalue()
+
+
+def test_progress_in_jupyter_updates_one_line():
+    import io
+
+    class OutStream(io.StringIO):  # stands for ipykernel.iostream.OutStream (not a TTY)
+        pass
+    OutStream.__module__ = "ipykernel.iostream"
+    from skinheal.simulation import _ProgressPrinter
+    out = OutStream()
+    _progress_calls(_ProgressPrinter(0.0, 1000.0, None, stream=out))
+    text = out.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n") and text.count("\r") == 101
