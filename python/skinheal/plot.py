@@ -20,13 +20,16 @@ def _axes(ax):
     return ax
 
 
-def cross_section(source: Any, field: str, time: int | float | str = -1, ax=None, y_index: int | None = None,
-                  log: bool = False, cmap: str = "viridis", layers: bool = True):
+def cross_section(source: Any, field: str, time: float | str | None = None, ax=None, y_index: int | None = None,
+                  log: bool = False, cmap: str = "viridis", layers: bool = True, index: int | None = None):
     """An x–z (or, on an axisymmetric grid, r–z) picture of `field`, surface at the top, with
     layer boundaries. On an r–z grid the horizontal axis is the radius r from the puncture axis.
 
-    source: a Dataset from :func:`skinheal.open` (pick the snapshot by index ``time=-1`` or by
-      time text/seconds: the nearest snapshot, the "after" one where an event has two) or a :class:`skinheal.Simulation` (its current state).
+    source: a Dataset from :func:`skinheal.open` or a :class:`skinheal.Simulation` (its current
+      state). For a Dataset pick the snapshot by `time` (seconds as any number, ``3600`` or
+      ``3600.0``, or text with a unit, ``"1 h"``: the nearest snapshot, the "after" one where
+      an event has two; ValueError outside the run's snapshots) or by position ``index``
+      (``index=-1``: the last); neither: the last snapshot.
     y_index: for 3D data, the y row to show (default: the middle).
     log: logarithmic colour scale (values ≤ 0 masked).
     """
@@ -34,6 +37,9 @@ def cross_section(source: Any, field: str, time: int | float | str = -1, ax=None
 
     from .simulation import Simulation, parse_time_s, format_duration
 
+    if isinstance(source, Simulation) and (time is not None or index is not None):
+        raise ValueError("cross_section: a Simulation shows its current state; time= and index= select "
+                         "a snapshot of a Dataset from skinheal.open")
     ax = _axes(ax)
     if isinstance(source, Simulation):
         values = np.array(source.field(field))
@@ -45,11 +51,22 @@ def cross_section(source: Any, field: str, time: int | float | str = -1, ax=None
         units = source.field_units.get(field, "")
     else:
         da = source[field]
-        if not isinstance(time, int):
+        along = "time" if "time" in da.dims else "snapshot"  # "snapshot": open(..., snapshots="all")
+        if time is not None and index is not None:
+            raise ValueError("cross_section: give time= (a time) or index= (a snapshot position), not both")
+        if time is not None:
+            times = source["time"].values
+            wanted = parse_time_s(time.item() if isinstance(time, np.generic) else time)
+            if times.size == 0:
+                raise ValueError(f"cross_section: {source.attrs.get('source', 'the Dataset')} has no snapshots")
+            tolerance = 1e-9 * max(1.0, abs(wanted))
+            if not times[0] - tolerance <= wanted <= times[-1] + tolerance:
+                raise ValueError(f"cross_section: time={time!r} ({format_duration(wanted)}) is outside the "
+                                 f"snapshots ({format_duration(times[0])} to {format_duration(times[-1])})")
             # Nearest snapshot; of equal times ("before"/"after" an event) the later one.
-            dist = np.abs(source["time"].values - parse_time_s(time))
-            time = int(np.flatnonzero(dist == dist.min())[-1])
-        da = da.isel(time=time)
+            dist = np.abs(times - wanted)
+            index = int(np.flatnonzero(dist == dist.min())[-1])
+        da = da.isel({along: -1 if index is None else index})
         t = float(da["time"])
         values = np.asarray(da.values, dtype=float)
         geometry = source.attrs.get("geometry", "xyz" if values.ndim == 3 else "xz")
@@ -110,9 +127,14 @@ def sweep_curve(table: Any, x: str, y: str, ax=None, label: str | None = None, m
     Failed runs are left out (and counted in the title). `y` is a column such as
     ``"collagen_total_gain.reticular_dermis"``.
     """
+    import difflib
+
     for col in (x, y):
         if col not in table.columns:
-            raise ValueError(f"sweep_curve: no column '{col}'; columns: {', '.join(map(str, table.columns))}")
+            columns = list(map(str, table.columns))
+            nearest = difflib.get_close_matches(col, columns, n=1)
+            hint = f"did you mean '{nearest[0]}'? " if nearest else ""
+            raise ValueError(f"sweep_curve: no column '{col}'; {hint}columns: {', '.join(columns)}")
     ax = _axes(ax)
     ok = table[table["status"] == "ok"].sort_values(x)
     ax.plot(ok[x].values, ok[y].values, marker=marker, label=label)

@@ -50,19 +50,43 @@ def _cell_volume(geometry: str, lateral: np.ndarray, dx: float, dz: np.ndarray, 
     return volume, attrs
 
 
-def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noqa: A001, F821
+def _last_at_each_instant(times: np.ndarray) -> np.ndarray:
+    """Indices of the snapshots to keep so that no two share a time: of the snapshots written at
+    one instant ("scheduled", "before <event>", "after <event>", in that order) the last one,
+    the state after every event at that instant. `times` are non-decreasing."""
+    if times.size == 0:
+        return np.arange(0)
+    later = times[1:]
+    same = np.abs(later - times[:-1]) <= 1e-9 * np.maximum(1.0, np.abs(later))
+    return np.flatnonzero(np.append(~same, True))
+
+
+def open(path: str | os.PathLike, load: bool = True,  # noqa: A001
+         snapshots: str = "unique") -> "xarray.Dataset":  # noqa: F821
     """Open a result file written by ``skinheal run`` or :meth:`Simulation.run` as a Dataset.
+
+    snapshots: ``"unique"`` (the default) gives a ``time`` dimension with one snapshot per time
+      value, so ``ds.sel(time=t, method="nearest")`` and ``ds.interp(time=...)`` work: where the
+      file holds several snapshots at one instant (the state before and after an event, such as
+      a needling session at t = 0), the last one is kept, the state after the event(s). The
+      ``snapshot`` coordinate says which of the file's snapshots each time is.
+      ``"all"`` keeps every snapshot along a ``snapshot`` dimension (0, 1, ...) with ``time``
+      and ``snapshot_label`` as coordinates on it: the pre-event states are there, e.g.
+      ``ds.isel(snapshot=0)`` (the initial state) or
+      ``ds.where(ds.snapshot_label == "before session_2", drop=True)``; select with ``isel``
+      (``time`` is not an index there, as it repeats).
 
     Data variables:
       - every field, dims ``(time, z, x)``, ``(time, z, y, x)`` or, on an axisymmetric grid,
-        ``(time, z, r)`` (float32 snapshots, in the field's ``units`` attribute);
+        ``(time, z, r)`` (float32 snapshots, in the field's ``units`` attribute; ``snapshot``
+        instead of ``time`` with ``snapshots="all"``);
       - ``summary_<field>``, dims ``(step, layer)``: per-layer volume-weighted means at every
         accepted step (float64), with coordinate ``step_time`` (s) and ``step_dt`` (s);
       - ``layer_id`` (z, x[, y] or z, r) as a coordinate: the layer index of each cell;
       - ``cell_volume_um3`` (same dims) as a coordinate: the volume of each cell, the weight of
         the layer means (r–z: ring volume 2π r dr dz in µm³; x–z: dx·dz, µm³ per µm of y; 3D:
         dx·dy·dz). :func:`layer_means` uses it.
-    Coordinates: ``time`` (s; ``snapshot_label`` beside it), ``x``, ``y``, ``z`` cell centres in
+    Coordinates: ``time`` (s; ``snapshot_label`` and ``snapshot`` beside it), ``x``, ``y``, ``z`` cell centres in
     µm (``z`` is depth below the surface), with faces ``x_faces_um`` etc., ``layer`` (names),
     ``layer_top_um``. On an r–z grid the lateral coordinate is the radius ``r`` (µm from the
     axis; faces ``r_faces_um``) instead of ``x``.
@@ -79,7 +103,15 @@ def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noq
     import h5py
     import xarray as xr
 
-    f = h5py.File(os.fspath(path), "r")
+    if snapshots not in ("unique", "all"):
+        raise ValueError(f"open: snapshots={snapshots!r}; expected 'unique' or 'all'")
+    if not os.path.isfile(path):
+        what = "is a directory, not a result file" if os.path.isdir(path) else "no such file"
+        raise FileNotFoundError(f"{os.fspath(path)}: {what}")
+    try:
+        f = h5py.File(os.fspath(path), "r")
+    except OSError as e:
+        raise ValueError(f"{os.fspath(path)}: not a readable HDF5 file ({e})") from None
     try:
         if f.attrs.get("format") not in ("skinheal result", b"skinheal result"):
             raise ValueError(f"{path}: not a skinheal result file (root attribute 'format' is "
@@ -98,8 +130,10 @@ def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noq
         volume, volume_attrs = _cell_volume(geometry, x, dx, np.diff(z_faces),
                                             g["y_um"].shape[0] if dim == 3 else 0)
         coords: dict = {
-            "time": ("time", f["time"][:], {"units": "s", "long_name": "simulation time"}),
-            "snapshot_label": ("time", _strings(f["snapshot_label"]) if f["time"].shape[0] else []),
+            "time": ("snapshot", f["time"][:], {"units": "s", "long_name": "simulation time"}),
+            "snapshot_label": ("snapshot", _strings(f["snapshot_label"]) if f["time"].shape[0] else []),
+            "snapshot": ("snapshot", np.arange(f["time"].shape[0]),
+                         {"long_name": "index of the snapshot in the file's /time"}),
             lateral: (lateral, x, {"units": "um", "long_name": lateral_long_name}),
             "z": ("z", g["z_um"][:], {"units": "um", "long_name": "depth below the surface (cell centre)"}),
             "layer": ("layer", _strings(g["layer_names"])),
@@ -116,7 +150,7 @@ def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noq
         for name, d in f["fields"].items():
             attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in d.attrs.items()}
             values = d[()] if load else d
-            data_vars[name] = (("time",) + spatial, values, attrs)
+            data_vars[name] = (("snapshot",) + spatial, values, attrs)
         if "summary" in f:
             s = f["summary"]
             coords["step_time"] = ("step", s["time"][:], {"units": "s"})
@@ -143,6 +177,8 @@ def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noq
                 attrs[f"provenance:{k}"] = v.decode() if isinstance(v, bytes) else (
                     v.item() if isinstance(v, np.generic) else v)
         ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+        if snapshots == "unique":
+            ds = ds.isel(snapshot=_last_at_each_instant(ds["time"].values)).swap_dims(snapshot="time")
     except Exception:
         f.close()
         raise
@@ -154,7 +190,8 @@ def open(path: str | os.PathLike, load: bool = True) -> "xarray.Dataset":  # noq
 
 
 def layer_means(ds: "xarray.Dataset", field: str) -> "xarray.DataArray":  # noqa: F821
-    """Volume-weighted mean of `field` over each layer at every snapshot, dims ``(time, layer)``.
+    """Volume-weighted mean of `field` over each layer at every snapshot, dims ``(time, layer)``
+    (``(snapshot, layer)`` for a Dataset opened with ``snapshots="all"``).
 
     The weights are ``ds["cell_volume_um3"]`` (ring volumes on an r–z grid, so the means are
     per-area outcomes), the same weighting as the ``summary_<field>`` means the engine writes at
@@ -163,14 +200,15 @@ def layer_means(ds: "xarray.Dataset", field: str) -> "xarray.DataArray":  # noqa
     """
     import xarray as xr
 
-    if field not in ds.data_vars or "time" not in ds[field].dims:
-        fields = sorted(v for v in ds.data_vars if "time" in ds[v].dims)
+    along = "time" if "time" in ds.dims else "snapshot"
+    if field not in ds.data_vars or along not in ds[field].dims:
+        fields = sorted(v for v in ds.data_vars if along in ds[v].dims)
         raise ValueError(f"layer_means: no field '{field}'; valid fields: {', '.join(fields)}")
     da = ds[field]
-    spatial = [d for d in da.dims if d != "time"]
+    spatial = [d for d in da.dims if d != along]
     weights = ds["cell_volume_um3"].transpose(*spatial).values
     layer_id = ds["layer_id"].transpose(*spatial).values
-    values = np.asarray(da.transpose("time", *spatial).values, dtype=np.float64)
+    values = np.asarray(da.transpose(along, *spatial).values, dtype=np.float64)
     n_layers = ds.sizes["layer"]
     means = np.full((values.shape[0], n_layers), np.nan)
     for layer in range(n_layers):
@@ -178,8 +216,8 @@ def layer_means(ds: "xarray.Dataset", field: str) -> "xarray.DataArray":  # noqa
         volume = weights[mask].sum()
         if volume > 0:
             means[:, layer] = (values[:, mask] * weights[mask]).sum(axis=1) / volume
-    return xr.DataArray(means, dims=("time", "layer"),
-                        coords={"time": ds["time"], "layer": ds["layer"]},
+    return xr.DataArray(means, dims=(along, "layer"),
+                        coords={along: ds[along], "time": ds["time"], "layer": ds["layer"]},
                         attrs={"units": da.attrs.get("units", ""),
                                "long_name": f"volume-weighted layer mean of {field}"},
                         name=f"layer_mean_{field}")

@@ -37,9 +37,11 @@ def test_open_cli_file(cli_file):
     assert "demo_diffusion" in ds.attrs["scenario"] or "[model]" in ds.attrs["scenario"]
     assert ds["summary_agent"].dims == ("step", "layer")
     assert ds["agent"].attrs["units"] == "ug/cm^3"
-    # The same numbers as h5py reads.
+    # The same numbers as h5py reads (one snapshot per time: `snapshot` says which of the file's).
     with h5py.File(cli_file, "r") as f:
-        np.testing.assert_array_equal(ds["agent"].values, f["fields/agent"][()])
+        np.testing.assert_array_equal(ds["agent"].values, f["fields/agent"][()][ds["snapshot"].values])
+        np.testing.assert_array_equal(skinheal.open(cli_file, snapshots="all")["agent"].values,
+                                      f["fields/agent"][()])
         np.testing.assert_array_equal(ds["summary_signal"].values, f["summary/signal"][()])
         np.testing.assert_array_equal(ds["z"].values, f["grid/z_um"][()])
     assert set(np.unique(ds["layer_id"].values)) == {0, 1, 2, 3, 4}
@@ -97,11 +99,20 @@ def test_not_a_result_file(tmp_path):
         skinheal.open(p)
 
 
-def test_output_must_be_given_before_stepping(tmp_path, generic_scenario):
+def test_output_given_after_steps_starts_at_the_current_time(tmp_path, generic_scenario):
+    """python/README: sim.step() and then sim.run(output=...): the file starts where the run is."""
     sim = skinheal.Simulation(generic_scenario)
     sim.step()
-    with pytest.raises(ValueError, match="first run"):
-        sim.run(until="1 h", output=tmp_path / "late.h5")
+    sim.step()
+    t0, u0 = sim.time, sim.field("u").copy()
+    assert 0 < t0 < 60.0
+    sim.run(until="1 h", output=tmp_path / "late.h5")
+    ds = skinheal.open(tmp_path / "late.h5")
+    assert list(ds["time"].values) == [t0, 60.0, 600.0, 3600.0]  # then the schedule's 1 min, 10 min, 1 h
+    assert list(ds["snapshot_label"].values) == ["scheduled"] * 4
+    np.testing.assert_array_equal(ds["u"].isel(time=0).values, u0.astype(np.float32))
+    assert float(ds["step_time"][0]) == t0 and float(ds["step_time"][-1]) == pytest.approx(3600.0)
+    assert ds.attrs["provenance:status"] == "complete"
 
 
 def test_run_again_appends_to_the_same_file(tmp_path, generic_scenario):
@@ -175,3 +186,64 @@ def test_open_xz_file_keeps_x_and_has_per_y_volumes(tmp_path, generic_scenario):
         del f["grid"].attrs["geometry"]
     old = skinheal.open(out)
     assert old.attrs["geometry"] == "xz" and old["u"].dims == ("time", "z", "x")
+
+
+@pytest.fixture(scope="module")
+def session_file(tmp_path_factory):
+    """single_needle, coarse and short: the session and the topical agent at t = 0 and the
+    topical agent's removal at 4 h write "before"/"after" snapshots sharing a time."""
+    sc = skinheal.Scenario.preset("single_needle")
+    sc.update({"time.end": "6 h", "grid.dx": "80 um"})
+    out = tmp_path_factory.mktemp("session") / "s.h5"
+    skinheal.Simulation(sc, threads=1).run(output=out)
+    return out
+
+
+def test_time_is_a_unique_index(session_file):
+    with h5py.File(session_file, "r") as f:
+        raw_time = f["time"][()]
+        raw_damage = f["fields/damage"][()]
+    assert len(np.unique(raw_time)) < len(raw_time)  # the file repeats times
+    ds = skinheal.open(session_file)
+    assert ds.indexes["time"].is_unique
+    np.testing.assert_array_equal(ds["time"].values, np.unique(raw_time))
+    # Of the snapshots at one time, the last one (after the events) is kept.
+    at_zero = ds.sel(time=0.0)
+    assert int(at_zero["snapshot"]) == int(np.flatnonzero(raw_time == 0.0)[-1])
+    assert str(at_zero["snapshot_label"].values).startswith("after")
+    np.testing.assert_array_equal(at_zero["damage"].values, raw_damage[int(at_zero["snapshot"])])
+    # Standard xarray selection by time.
+    near = ds.sel(time=3000.0, method="nearest")
+    assert float(near["time"]) == 3600.0
+    mid = ds["damage"].interp(time=[1800.0])
+    assert mid.shape[0] == 1 and np.isfinite(mid.values).all()
+    assert skinheal.layer_means(ds, "damage").dims == ("time", "layer")
+
+
+def test_all_snapshots_along_a_snapshot_dimension(session_file):
+    with h5py.File(session_file, "r") as f:
+        raw_time = f["time"][()]
+        raw_damage = f["fields/damage"][()]
+        labels = list(f["snapshot_label"].asstr()[()])
+    ds = skinheal.open(session_file, snapshots="all")
+    assert ds["damage"].dims[0] == "snapshot"
+    np.testing.assert_array_equal(ds["time"].values, raw_time)
+    assert list(ds["snapshot_label"].values) == labels
+    np.testing.assert_array_equal(ds["damage"].values, raw_damage)
+    assert float(ds["damage"].isel(snapshot=0).max()) == 0.0  # before the session: no damage
+    assert float(ds["damage"].isel(snapshot=-1).max()) > 0.0
+    means = skinheal.layer_means(ds, "damage")
+    assert means.dims == ("snapshot", "layer")
+    np.testing.assert_array_equal(means["time"].values, raw_time)
+    with pytest.raises(ValueError, match="snapshots"):
+        skinheal.open(session_file, snapshots="some")
+
+
+def test_open_missing_or_foreign_file_names_it(tmp_path):
+    missing = tmp_path / "missing.h5"
+    with pytest.raises(FileNotFoundError, match="missing.h5: no such file"):
+        skinheal.open(missing)
+    text = tmp_path / "text.h5"
+    text.write_text("not hdf5")
+    with pytest.raises(ValueError, match="text.h5: not a readable HDF5 file"):
+        skinheal.open(text)

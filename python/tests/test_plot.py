@@ -53,3 +53,26 @@ def test_sweep_curve_skips_failed_runs():
     with pytest.raises(ValueError, match="columns"):
         skinheal.plot.sweep_curve(table, "x", "z")
     plt.close("all")
+
+
+def test_cross_section_time_is_a_time_whatever_its_type(tmp_path, generic_scenario):
+    generic_scenario["time.end"] = "1 d"
+    skinheal.Simulation(generic_scenario).run(output=tmp_path / "g.h5")
+    ds = skinheal.open(tmp_path / "g.h5")
+    assert 3600.0 in ds["time"].values
+    at_1h = ds["w"].sel(time=3600.0).values.ravel()
+    for t in (3600, 3600.0, np.int64(3600), np.float32(3600.0), "1 h"):
+        ax = skinheal.plot.cross_section(ds, "w", time=t)
+        np.testing.assert_allclose(np.asarray(ax.collections[0].get_array()).ravel(), at_1h, rtol=1e-6)
+        assert "t = 1 h" in ax.get_title()
+    ax = skinheal.plot.cross_section(ds, "w", index=0)  # a snapshot by position
+    assert "t = 0 s" in ax.get_title()
+    with pytest.raises(ValueError, match="outside"):
+        skinheal.plot.cross_section(ds, "w", time="20 d")
+    plt.close("all")
+
+
+def test_sweep_curve_suggests_the_column():
+    table = pd.DataFrame({"device.needle_length_mm": [0.5, 1.0], "status": ["ok", "ok"], "y": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="did you mean 'device.needle_length_mm'"):
+        skinheal.plot.sweep_curve(table, "device.needle_length", "y")
