@@ -69,6 +69,9 @@ CommandAction add_render(CLI::App& app) {
                   "3D runs: field of the isosurface, drawn at the middle of its range in each "
                   "snapshot (default: the first of fibrin, damage, a channel/clot field, the "
                   "first panel field that is not uniform in that snapshot)");
+  cmd->add_option("--depth-um", o->render.zoom_depth_um,
+                  "Zoom the depth sections to the top N um (e.g. 300 to see the epidermis): the "
+                  "width shown is cut to match, around the middle, so that um stay square");
   cmd->add_flag("-q,--quiet", o->quiet, "Print nothing on success");
   cmd->footer(kExitCodesHelp);
   return [o] { return render_command(*o); };

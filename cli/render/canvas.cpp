@@ -183,26 +183,78 @@ vtkRenderer* Canvas::add_renderer(const Rect& r, const Rgb& background) {
   return ren;
 }
 
-PanelPlacement Canvas::panel(const Rect& cell, const PanelData& d) {
+namespace {
+
+/// Characters of a UTF-8 string (for estimating text widths).
+std::size_t utf8_length(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+/// Estimated width in pixels of `s` at font size `size_px` (VTK's default sans font).
+double text_width_px(const std::string& s, int size_px) {
+  return 0.6 * size_px * utf8_length(s);
+}
+
+/// `d` cut to its top `depth_um` and, so that µm stay square in `avail_w` × `avail_h` pixels,
+/// to the whole columns of the matching width around the middle.
+PanelData zoomed(const PanelData& in, double depth_um, int avail_w, int avail_h) {
+  const double v_top = in.v_faces_um.front();
+  if (!(depth_um > 0) || depth_um >= in.v_faces_um.back() - v_top) return in;
+  PanelData d = in;
+  int rows = 0;
+  while (rows < in.rows && in.v_faces_um[rows] < v_top + depth_um) ++rows;
+  d.rows = std::max(rows, 1);
+  d.v_faces_um.assign(in.v_faces_um.begin(), in.v_faces_um.begin() + d.rows + 1);
+  d.v_faces_um.back() = v_top + depth_um;
+  const double width_um = depth_um * avail_w / std::max(avail_h, 1);
+  d.cols = std::clamp(static_cast<int>(std::lround(width_um / in.du_um)), 1, in.cols);
+  const int c0 = (in.cols - d.cols) / 2;
+  d.u0_um = in.u0_um + c0 * in.du_um;
+  d.values.clear();
+  for (int r = 0; r < d.rows; ++r)
+    for (int c = c0; c < c0 + d.cols; ++c)
+      d.values.push_back(in.values[static_cast<std::size_t>(r) * in.cols + c]);
+  return d;
+}
+
+}  // namespace
+
+PanelPlacement Canvas::panel(const Rect& cell, const PanelData& data_in) {
   Impl& m = *impl_;
   const int title_px = std::clamp(cell.h / 22, 11, 18);
-  const int top_margin = title_px + 10;
+  int top_margin = title_px + 10;
   const int bottom_margin = std::max(title_px + 14, 28);
   const int right_margin = std::clamp(cell.w / 5, 70, 150);
   const int left_margin = 8;
+  const int avail_w = std::max(cell.w - left_margin - right_margin, 8);
+  int avail_h = std::max(cell.h - top_margin - bottom_margin, 8);
+  const PanelData d = zoomed(data_in, data_in.zoom_depth_um, avail_w, avail_h);
   const double world_w = d.cols * d.du_um;
   const double world_h = d.v_faces_um.back() - d.v_faces_um.front();
-  const int avail_w = std::max(cell.w - left_margin - right_margin, 8);
-  const int avail_h = std::max(cell.h - top_margin - bottom_margin, 8);
   int dw = avail_w, dh = avail_h;
-  if (avail_w * world_h > avail_h * world_w)
-    dw = std::max(1, static_cast<int>(std::lround(avail_h * world_w / world_h)));
-  else
-    dh = std::max(1, static_cast<int>(std::lround(avail_w * world_h / world_w)));
+  auto fit = [&] {
+    dw = avail_w;
+    dh = avail_h;
+    if (avail_w * world_h > avail_h * world_w)
+      dw = std::max(1, static_cast<int>(std::lround(avail_h * world_w / world_h)));
+    else
+      dh = std::max(1, static_cast<int>(std::lround(avail_w * world_h / world_w)));
+  };
+  fit();
+  // A narrow image (an r–z unit cell): the title would run into the colour bar's units, so it
+  // goes one line higher.
+  if (text_width_px(d.title, title_px) > dw + 8) {
+    top_margin += title_px + 6;
+    avail_h = std::max(cell.h - top_margin - bottom_margin, 8);
+    fit();
+  }
   Rect data{cell.x + left_margin, cell.y + bottom_margin + (avail_h - dh), dw, dh};
 
   // Title above the image.
-  text(d.title, data.x, data.y + data.h + 5, title_px, {0.1, 0.1, 0.1}, true);
+  text(d.title, data.x, data.y + data.h + 5 + (top_margin - title_px - 10), title_px,
+       {0.1, 0.1, 0.1}, true);
 
   // Colour map.
   vtkNew<vtkLookupTable> lut;
@@ -335,11 +387,18 @@ PanelPlacement Canvas::panel(const Rect& cell, const PanelData& d) {
       polyline_2d({{double(data.x), y}, {data.x + bar_px, y}}, {0.1, 0.1, 0.1}, 3.0, false));
   char label[64];
   std::snprintf(label, sizeof label, "%g \u00b5m", bar_um);
-  text(label, static_cast<int>(data.x + bar_px + 6), static_cast<int>(y) - title_px / 2,
-       std::max(9, title_px - 2));
-  // Axis hint at the right end of the scale-bar row.
-  text(d.horizontal_axis + " \u2192, " + d.vertical_axis + " \u2193", data.x + data.w,
-       static_cast<int>(y) - title_px / 2, std::max(9, title_px - 4), {0.4, 0.4, 0.4}, false, 2);
+  const int scale_px = std::max(9, title_px - 2), hint_px = std::max(9, title_px - 4);
+  text(label, static_cast<int>(data.x + bar_px + 6), static_cast<int>(y) - title_px / 2, scale_px);
+  // Axis hint at the right end of the scale-bar row, or, if the image is too narrow for both,
+  // under the colour bar. (The font has no arrow glyphs.)
+  const std::string hint = d.horizontal_axis + " across, " + d.vertical_axis + " down";
+  const double label_end = data.x + bar_px + 6 + text_width_px(label, scale_px);
+  if (label_end + 10 + text_width_px(hint, hint_px) <= data.x + data.w)
+    text(hint, data.x + data.w, static_cast<int>(y) - title_px / 2, hint_px, {0.4, 0.4, 0.4}, false,
+         2);
+  else
+    text(hint, static_cast<int>(std::max(data.x + data.w + 8.0, label_end + 10)),
+         static_cast<int>(y) - title_px / 2, hint_px, {0.4, 0.4, 0.4});
 
   PanelPlacement p;
   p.title = d.title;

@@ -147,6 +147,7 @@ struct Context {
   double reference_s = 0;
   std::map<std::string, std::array<double, 2>> ranges;
   std::map<std::string, std::string> units, descriptions;
+  double zoom_depth_um = 0;  ///< depth sections show only the top this many µm (0: all)
 };
 
 std::vector<std::pair<std::string, double>> layer_tops(const ResultGrid& g) {
@@ -172,6 +173,7 @@ PanelData depth_section(const Context& ctx, const std::string& field,
   if (!desc.empty()) d.title += " \u2014 " + desc;
   d.units = ctx.units.at(field);
   d.vertical_axis = "depth";
+  d.zoom_depth_um = ctx.zoom_depth_um;
   d.rows = g.nz;
   d.v_faces_um = g.z_faces_um;
   d.layer_tops_um = layer_tops(g);
@@ -353,6 +355,16 @@ RenderReport render_result(const RenderOptions& o) {
       throw InputError(o.input + ": no field '" + f + "'" + suggest_nearest(f, names));
   Context ctx{result, grid, result.snapshot_times_s(), result.snapshot_labels(), 0, {}, {}, {}};
   const std::vector<std::size_t> snaps = parse_snapshot_selection(o.snapshots, ctx.times.size());
+  if (o.zoom_depth_um != 0) {
+    const double full_um = grid.z_faces_um.back() - grid.z_faces_um.front();
+    if (!(o.zoom_depth_um > 0) || !(o.zoom_depth_um <= full_um)) {
+      std::ostringstream msg;
+      msg << "--depth-um " << o.zoom_depth_um
+          << ": expected a depth in um above 0 and at most the grid's depth (" << full_um << " um)";
+      throw InputError(msg.str());
+    }
+    ctx.zoom_depth_um = o.zoom_depth_um;
+  }
   const std::vector<EventMark> events = events_from_labels(ctx.times, ctx.labels);
   ctx.reference_s = reference_time_s(events, ctx.times);
   // The isosurface field: --iso-field, else per snapshot the first candidate that is not

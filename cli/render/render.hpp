@@ -19,6 +19,9 @@ struct RenderOptions {
   double frames_per_second = 2.0;
   std::string iso_field;  ///< 3D: field of the isosurface; empty = clot/channel field or first
   bool verbose = true;    ///< print one line per file written
+  /// Depth sections show only the top this many µm, cut to the matching width around the
+  /// middle so that µm stay square (0: the whole depth).
+  double zoom_depth_um = 0;
 };
 
 /// \brief What was written.

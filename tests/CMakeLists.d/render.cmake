@@ -1,5 +1,5 @@
 # `skinheal render` and `skinheal info`: images (size, not blank, a known channel in the right
-# pixel columns, 3D slices and isosurface, GIF fallback), info output, bad input (exit 2, one
+# pixel columns, also zoomed with --depth-um, 3D slices and isosurface, GIF fallback), info output, bad input (exit 2, one
 # line, nothing written), private displays (mode xvfb: three renders at once each with its own
 # Xvfb, which must keep a client that connects as the last one leaves; a failing or missing
 # Xvfb gives one line and exit 2), a DISPLAY set by the user (mode display: a dead one falls
@@ -17,7 +17,7 @@ add_test(NAME render.setup
 set_tests_properties(render.setup PROPERTIES LABELS unit FIXTURES_SETUP render_results
                                              TIMEOUT 300)
 
-foreach(mode images2d channel images3d gif info badinput xvfb display)
+foreach(mode images2d channel zoom images3d gif info badinput xvfb display)
   add_test(NAME render.${mode}
            COMMAND ${SKINHEAL_ENV} -u DISPLAY /usr/bin/python3 ${SKINHEAL_RENDER_SCRIPT} ${mode}
                    $<TARGET_FILE:skinheal> ${SKINHEAL_RENDER_WORK} ${PROJECT_SOURCE_DIR})
@@ -48,6 +48,6 @@ set_tests_properties(render.paraview_xdmf PROPERTIES LABELS unit FIXTURES_REQUIR
 # its frames show only as "<unknown module>" and no suppression can name them. Leak checking is
 # off for the modes that open a render window; ASan's memory-error checks and UBSan still run.
 if(SKINHEAL_SANITIZE)
-  set_tests_properties(render.images2d render.channel render.images3d render.gif render.xvfb
-                       render.display PROPERTIES ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1")
+  set_tests_properties(render.images2d render.channel render.zoom render.images3d render.gif
+                       render.xvfb render.display PROPERTIES ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1")
 endif()

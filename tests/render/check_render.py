@@ -2,9 +2,10 @@
 """Checks for `skinheal render` and `skinheal info` (run by CTest, see
 tests/CMakeLists.d/render.cmake). Usage: check_render.py MODE SKINHEAL WORKDIR [SOURCE_DIR]
 
-Modes: setup (runs the fixtures), images2d, channel, images3d, gif, info, badinput, xvfb
-(concurrent renders and Xvfb failures), display (a DISPLAY set by the user: dead or live). Every mode asserts numbers and exits non-zero with a
-message on the first failed check (and the last skinheal command's exit, stdout and stderr).
+Modes: setup (runs the fixtures), images2d, channel, zoom (--depth-um), images3d, gif, info,
+badinput, xvfb (concurrent renders and Xvfb failures), display (a DISPLAY set by the user: dead
+or live). Every mode asserts numbers and exits non-zero with a message on the first failed check
+(and the last skinheal command's exit, stdout and stderr).
 Rendering runs with DISPLAY unset, so skinheal must start its own Xvfb. PNGs are decoded here
 with zlib (no imaging library).
 """
@@ -217,6 +218,49 @@ def mode_channel(skinheal, work, source):
     px = pixel(img, left + w // 5, top + h // 2)
     check(px[2] > px[1] and px[0] < 120 and px[1] < 60, "background pixel %s not dark purple" %
           (px,))
+
+
+def mode_zoom(skinheal, work, source):
+    """--depth-um 400: the section shows depth 0..400 um and, with um square, the whole columns
+    of the matching width around the middle (about 440 um of the 1000); the marker (x in
+    [600, 680) um) lands in the right pixel columns of the cut."""
+    h5 = ensure_result(skinheal, work, source, "channel_2d")
+    out = os.path.join(work, "zoom")
+    _, manifest = render(skinheal, h5, out,
+                         ["--size", "800x700", "--field", "marker", "--snapshots", "last",
+                          "--no-movie", "--depth-um", "400"])
+    im = [i for i in manifest["images"] if i["kind"] == "section"][0]
+    p = im["panels"][0]
+    u0, u1 = p["u_um"]
+    v0, v1 = p["v_um"]
+    left, top, w, h = p["left_px"], p["top_px"], p["width_px"], p["height_px"]
+    check(abs(v0) < 1e-9 and abs(v1 - 400) < 1e-6, "zoomed depth extent %s, expected [0, 400]" %
+          p["v_um"])
+    check(0 <= u0 < u1 <= 1000 and abs((u0 + u1) / 2 - 500) <= 20,
+          "zoomed x extent %s is not a cut around the middle of [0, 1000]" % p["u_um"])
+    check(abs((u1 - u0) / w - (v1 - v0) / h) <= 0.02 * (v1 - v0) / h,
+          "zoomed panel is not um-square: %.3f um/px across, %.3f down" %
+          ((u1 - u0) / w, (v1 - v0) / h))
+    check(u1 - u0 < 600, "zoomed x extent %s is not narrower than the section" % p["u_um"])
+    img = read_png(os.path.join(out, im["file"]))
+    y = top + int((250.0 - v0) / (v1 - v0) * h)
+    cols = [x - left for x in range(left, left + w)
+            if pixel(img, x, y)[0] > 180 and pixel(img, x, y)[1] > 180 and pixel(img, x, y)[2] < 120]
+    lo, hi = max(600.0, u0), min(680.0, u1)
+    check(hi > lo, "the zoomed cut %s misses the marker" % p["u_um"])
+    if hi > lo:
+        exp_lo, exp_hi = (lo - u0) / (u1 - u0) * w, (hi - u0) / (u1 - u0) * w
+        check(cols and abs(cols[0] - exp_lo) <= 1.5 and abs(cols[-1] + 1 - exp_hi) <= 1.5,
+              "zoomed marker columns %s, expected %.1f..%.1f" %
+              ((cols[0], cols[-1] + 1) if cols else None, exp_lo, exp_hi))
+    else:
+        check(not cols, "marker pixels outside the marker's x range")
+    print("--depth-um 400: x %s um, depth %s um in %dx%d px; marker columns %s" %
+          (p["u_um"], p["v_um"], w, h, (cols[0], cols[-1] + 1) if cols else None))
+    r = run([skinheal, "render", h5, "-o", os.path.join(work, "zoom_bad"), "--depth-um", "5000"],
+            env=headless_env(), expect=2)
+    check("--depth-um" in r.stderr and not os.path.exists(os.path.join(work, "zoom_bad")),
+          "--depth-um 5000: expected one error line and no output")
 
 
 def mode_images3d(skinheal, work, source):
@@ -646,7 +690,8 @@ def main():
                                                                 "..")
     modes = {"setup": mode_setup, "images2d": mode_images2d, "channel": mode_channel,
              "images3d": mode_images3d, "gif": mode_gif, "info": mode_info,
-             "badinput": mode_badinput, "xvfb": mode_xvfb, "display": mode_display}
+             "badinput": mode_badinput, "xvfb": mode_xvfb, "display": mode_display,
+             "zoom": mode_zoom}
     check(mode in modes, "unknown mode " + mode)
     modes[mode](skinheal, os.path.abspath(work), source)
     print("OK " + mode)

@@ -36,6 +36,9 @@ struct PanelData {
   /// Layer name and top depth (µm) for boundaries and labels; empty for plan views.
   std::vector<std::pair<std::string, double>> layer_tops_um;
   std::array<double, 2> range{0.0, 1.0};  ///< colour range
+  /// If positive: show only the top `zoom_depth_um` of the vertical axis and, so that µm stay
+  /// square, the whole columns of the matching width around the middle.
+  double zoom_depth_um = 0;
 };
 
 /// Where a panel's data landed (for the manifest and tests).
