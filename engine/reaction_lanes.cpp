@@ -8,6 +8,7 @@
 // that nothing reads.
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "engine/detail/reaction_stepper.hpp"
@@ -54,17 +55,17 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
   Lanes* const y = s.y.data();
   Lanes* const held = s.held.data();
   Lanes* const view = s.view.data();
-  Lanes* const f0 = s.f0.data();
+  Lanes* f0 = s.f0.data();  // swapped with ftmp when every lane takes a fresh evaluation
   Lanes* const k1 = s.k1.data();
   Lanes* const k2 = s.k2.data();
   Lanes* const y1 = s.y1.data();
   Lanes* const f1 = s.f1.data();
   Lanes* const ynew = s.ynew.data();
   Lanes* const scale = s.scale.data();
-  Lanes* const ftmp = s.ftmp.data();
-  Lanes* const jac = s.jac.data();    // J at each lane's state (filled entries)
-  Lanes* const mat = s.mat.data();    // I − γτJ
-  Lanes* const jtmp = s.jtmp.data();  // a fresh evaluation, all n × n entries
+  Lanes* ftmp = s.ftmp.data();
+  Lanes* jac = s.jac.data();        // J at each lane's state (filled entries); swapped like f0
+  Lanes* const mat = s.mat.data();  // I − γτJ
+  Lanes* jtmp = s.jtmp.data();      // a fresh evaluation, all n × n entries (outside: zero)
   const double t_end = t_s + dt_s;
 
   auto rhs = [&](const LaneContext& at, const Lanes* v, Lanes* out) {
@@ -131,11 +132,51 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
     sub[l] = 0;
     active[l] = loaded[l] = true;
   };
+  // Every lane takes the next voxel: kLanes consecutive voxels, one vector per field (the
+  // common case: in a smooth region all lanes finish in the same round). Scalar loads into
+  // lanes would each stall on store forwarding when the vector is next read whole.
+  auto load_all = [&]() {
+    if (next + W > end) {
+      for (int l = 0; l < W; ++l) load(l);
+      return;
+    }
+    const std::size_t c0 = next;
+    for (int l = 0; l < W; ++l) {
+      const std::size_t c = next++;
+      cell[l] = c;
+      VoxelContext& at = ctx.at[l];
+      at.cell = c;
+      at.i = pi;
+      at.j = pj;
+      at.k = pk;
+      at.layer = grid.layer_of(c);
+      at.t_s = t_s;
+      if (++pi == grid.nx()) {
+        pi = 0;
+        if (++pj == grid.ny()) {
+          pj = 0;
+          ++pk;
+        }
+      }
+      t[l] = t_s;
+      sub[l] = 0;
+      active[l] = loaded[l] = true;
+      fresh[l] = false;
+    }
+    for (int f = 0; f < n; ++f) {
+      Lanes v;
+      __builtin_memcpy(&v, store + f * N + c0, sizeof v);
+      held[f] = y[f] = v;
+    }
+    if (c0 + W + kPrefetchVoxels <= end)
+      for (int f = 0; f < n; ++f) __builtin_prefetch(store + f * N + c0 + kPrefetchVoxels, 1);
+    tau = Lanes{} + dt_s;
+  };
   for (int l = 0; l < W; ++l) {
     t[l] = t_end;
     sub[l] = 0;
-    load(l);
   }
+  load_all();
 
   for (;;) {
     // J and f0 at the current state of every lane that needs them (newly loaded, or after an
@@ -176,9 +217,20 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
       if (wrote_outside)
         for (int e : s.outside) jtmp[e] = Lanes{};
       LaneMask need = {};
-      for (int l = 0; l < W; ++l) need[l] = (active[l] && !fresh[l]) ? -1 : 0;
-      for (int e : filled) jac[e] = need ? jtmp[e] : jac[e];
-      for (int f = 0; f < n; ++f) f0[f] = need ? ftmp[f] : f0[f];
+      bool all_need = true;
+      for (int l = 0; l < W; ++l) {
+        need[l] = (active[l] && !fresh[l]) ? -1 : 0;
+        all_need = all_need && need[l];
+      }
+      const Lanes* const jnew = jtmp;
+      const Lanes* const fnew = ftmp;
+      if (all_need) {  // both buffers keep zeros outside the pattern
+        std::swap(jac, jtmp);
+        std::swap(f0, ftmp);
+      } else {
+        for (int e : filled) jac[e] = need ? jtmp[e] : jac[e];
+        for (int f = 0; f < n; ++f) f0[f] = need ? ftmp[f] : f0[f];
+      }
       for (int l = 0; l < W; ++l) {
         if (!need[l]) continue;
         fresh[l] = true;
@@ -187,9 +239,9 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
           double Jl[kMaxReactingFields * kMaxReactingFields];
           for (int f = 0; f < n; ++f) {
             yl[f] = y[f][l];
-            fl[f] = ftmp[f][l];
+            fl[f] = fnew[f][l];
           }
-          for (int e = 0; e < n * n; ++e) Jl[e] = jtmp[e][l];
+          for (int e = 0; e < n * n; ++e) Jl[e] = jnew[e][l];
           if (is_quiescent(cfg, yl, fl, Jl, dt_s)) {
             ++work.skipped;  // unchanged; the lane takes the next voxel
             load(l);
@@ -268,11 +320,25 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
     LaneMask stepped = {};
     for (int l = 0; l < W; ++l) stepped[l] = go[l] ? -1 : 0;
     tau = select(stepped, h * growth, tau);  // lanes that waited keep theirs
-    // A finished voxel is stored and the lane takes the next.
+    // A finished voxel is stored and the lane takes the next; when all lanes finish together
+    // on consecutive voxels, one vector per field.
+    bool all_done = true;
     for (int l = 0; l < W; ++l) {
-      if (!go[l]) continue;
+      if (!go[l]) {
+        all_done = false;
+        continue;
+      }
       if (sub[l] > cfg.max_substeps) throw_too_many_substeps(ctx.at[l], cfg.max_substeps, t[l]);
-      if (t[l] >= t_end) {
+      all_done = all_done && t[l] >= t_end && cell[l] == cell[0] + static_cast<std::size_t>(l);
+    }
+    if (all_done) {
+      for (int f = 0; f < n; ++f) __builtin_memcpy(store + f * N + cell[0], &y[f], sizeof(Lanes));
+      for (int l = 0; l < W; ++l) work.substeps += static_cast<std::size_t>(sub[l]);
+      load_all();
+      continue;
+    }
+    for (int l = 0; l < W; ++l) {
+      if (go[l] && t[l] >= t_end) {
         for (int f = 0; f < n; ++f) store[f * N + cell[l]] = y[f][l];
         work.substeps += static_cast<std::size_t>(sub[l]);
         load(l);
