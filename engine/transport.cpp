@@ -77,6 +77,7 @@ struct FieldTransport {
   Diffusivity D;
   Boundary surface, bottom;
   std::vector<TaxisTerm> taxis;  // terms moving this field
+  std::vector<double> rest;      // resting profile by depth row (set_resting_profile), or empty
   // Transport::set_coupled_decay: diffusion and decay in one unfactorised solve. The solver is
   // shared so that FieldTransport stays copyable; `assembled_*` is what its operator was
   // built from (it is rebuilt when the diffusivity or a boundary changes).
@@ -97,6 +98,31 @@ bool same_boundary(const Boundary& a, const Boundary& b) {
          a.permeability_um_per_s == b.permeability_um_per_s;
 }
 
+// The weights of a depth face's diffusive flux g (b·u_p − a·u_q) between rows p and q (p above):
+// b = √(r_q/r_p), a = √(r_p/r_q) with a resting profile r (both 1 without one, or where either
+// row has no resting density: such a face has no motility, g = 0).
+struct FaceWeights {
+  double b = 1.0, a = 1.0;
+};
+inline FaceWeights depth_face_weights(const FieldTransport& ft, int p, int q) {
+  if (ft.rest.empty()) return {};
+  const double rp = ft.rest[p], rq = ft.rest[q];
+  if (!(rp > 0.0 && rq > 0.0) || rp == rq) return {};
+  return {std::sqrt(rq / rp), std::sqrt(rp / rq)};
+}
+
+// The largest ratio of resting densities of two rows that exchange cells (1 without a
+// profile): the maximum principle holds for u/r, so u may grow by this factor.
+double resting_ratio(const FieldTransport& ft) {
+  double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
+  for (double r : ft.rest)
+    if (r > 0.0) {
+      lo = std::min(lo, r);
+      hi = std::max(hi, r);
+    }
+  return hi > 0.0 ? hi / lo : 1.0;
+}
+
 // Transport alone obeys a discrete maximum principle: after a step every value must lie in
 // [min(0, data, boundary values), max(data, boundary values)]. True if [new_min, new_max]
 // leaves those bounds beyond round-off, given the largest value before the step.
@@ -105,6 +131,7 @@ bool leaves_maximum_principle(const FieldTransport& ft, double saved_max, double
   double upper = saved_max;
   for (const Boundary* bc : {&ft.surface, &ft.bottom})
     if (bc->kind != Boundary::Kind::no_flux) upper = std::max(upper, bc->value);
+  upper *= resting_ratio(ft);
   const double slack = 1e-12 * std::max(std::abs(upper), 1e-300);
   return new_min < -slack || new_max > upper + slack;
 }
@@ -275,17 +302,20 @@ struct Transport::Impl {
     for (int m = 0; m < L; ++m) {
       const double w = width(axis, m), Dm = D_at(m);
       double lo = 0.0, di = 0.0, up = 0.0, src = 0.0;
+      // Depth faces weigh their two sides by the resting profile (depth_face_weights).
       if (m > 0) {
         double g = face_conductance(width(axis, m - 1), D_at(m - 1), w, Dm);
         if (radial) g *= radial_metric(m, m);
-        lo += g / w;
-        di -= g / w;
+        const FaceWeights fw = axis == Axis::z ? depth_face_weights(ft, m - 1, m) : FaceWeights{};
+        lo += g * fw.b / w;
+        di -= g * fw.a / w;
       }
       if (m + 1 < L) {
         double g = face_conductance(w, Dm, width(axis, m + 1), D_at(m + 1));
         if (radial) g *= radial_metric(m + 1, m);
-        up += g / w;
-        di -= g / w;
+        const FaceWeights fw = axis == Axis::z ? depth_face_weights(ft, m, m + 1) : FaceWeights{};
+        up += g * fw.a / w;
+        di -= g * fw.b / w;
       }
       if (axis == Axis::z && m == 0) {
         const double g = boundary_conductance(ft.surface, w, Dm);
@@ -323,6 +353,7 @@ struct Transport::Impl {
     for (int m = 1; m < L; ++m) {
       const double wp = width(axis, m - 1), wq = width(axis, m);
       const double dist = 0.5 * (wp + wq);
+      const FaceWeights fw = axis == Axis::z ? depth_face_weights(ft, m - 1, m) : FaceWeights{};
       for (int l = 0; l < W; ++l) {
         const std::size_t p = cell_of(m - 1, l), q = cell_of(m, l);
         const double gface = face_conductance(wp, D_of(p), wq, D_of(q));
@@ -347,10 +378,10 @@ struct Transport::Impl {
           rows.di[iq] -= aq * (gface + vminus) / wq;
           continue;
         }
-        rows.up[ip] += (gface + vminus) / wp;
-        rows.di[ip] -= (gface + vplus) / wp;
-        rows.lo[iq] += (gface + vplus) / wq;
-        rows.di[iq] -= (gface + vminus) / wq;
+        rows.up[ip] += (gface * fw.a + vminus) / wp;
+        rows.di[ip] -= (gface * fw.b + vplus) / wp;
+        rows.lo[iq] += (gface * fw.b + vplus) / wq;
+        rows.di[iq] -= (gface * fw.a + vminus) / wq;
       }
     }
     if (axis == Axis::z) {
@@ -860,6 +891,33 @@ void Transport::set_diffusion(int field, Diffusivity D, Boundary surface, Bounda
   ft.bottom = bottom;
 }
 
+void Transport::set_resting_profile(int field, std::vector<double> by_depth_row) {
+  const Grid& g = *impl_->grid;
+  FieldTransport& ft = impl_->get(field);
+  const std::string which = "transport: the resting profile of field " + std::to_string(field);
+  SKINHEAL_REQUIRE(by_depth_row.size() == static_cast<std::size_t>(g.nz()),
+                   which + " has " + std::to_string(by_depth_row.size()) +
+                       " values, expected one per depth row (" + std::to_string(g.nz()) + ")");
+  SKINHEAL_REQUIRE(!ft.coupled_solve, which +
+                                          ": the field is solved coupled with its decay, "
+                                          "whose solve needs a symmetric operator");
+  for (int k = 0; k < g.nz(); ++k) {
+    const double r = by_depth_row[static_cast<std::size_t>(k)];
+    SKINHEAL_REQUIRE(std::isfinite(r) && r >= 0.0, which + ": row " + std::to_string(k) + " is " +
+                                                       std::to_string(r) +
+                                                       "; resting densities are finite and >= 0");
+    // Where the field moves, its resting density must be positive (the flux divides by it).
+    const bool moves = ft.D.kind() == Diffusivity::Kind::uniform ? ft.D.values()[0] > 0.0
+                       : ft.D.kind() == Diffusivity::Kind::by_depth
+                           ? ft.D.values()[static_cast<std::size_t>(k)] > 0.0
+                           : true;
+    SKINHEAL_REQUIRE(r > 0.0 || !moves, which + ": row " + std::to_string(k) +
+                                            " has D > 0 but a resting density of 0; it "
+                                            "must be > 0 wherever the field moves");
+  }
+  ft.rest = std::move(by_depth_row);
+}
+
 void Transport::set_boundaries(int field, Boundary surface, Boundary bottom) {
   FieldTransport& ft = impl_->get(field);
   ft.surface = surface;
@@ -887,6 +945,9 @@ void Transport::set_coupled_decay(int field, double decay_per_s) {
                    "transport: the decay rate of field " + std::to_string(field) +
                        " must be finite and >= 0 1/s");
   FieldTransport& ft = impl_->get(field);
+  SKINHEAL_REQUIRE(ft.rest.empty(), "transport: field " + std::to_string(field) +
+                                        " has a resting profile, which the coupled solve "
+                                        "(a symmetric operator) does not include");
   SKINHEAL_REQUIRE(ft.taxis.empty(), "transport: field " + std::to_string(field) +
                                          " moves by taxis, which the coupled solve does not "
                                          "include; keep it on the line sweeps");
@@ -1021,7 +1082,11 @@ double Transport::explicit_limit_s() const {
       const double D = ft.D.at(g, c, k);
       if (D <= 0.0) continue;
       const double dz = g.dz_um()[k];
-      const double rate = 2.0 * D * (lateral_axes * inv_dx2 + 1.0 / (dz * dz));
+      // A resting profile weighs a depth face's outflow by up to √(r_k / r_neighbour).
+      double weight = 1.0;
+      if (k > 0) weight = std::max(weight, depth_face_weights(ft, k - 1, k).a);
+      if (k + 1 < g.nz()) weight = std::max(weight, depth_face_weights(ft, k, k + 1).b);
+      const double rate = 2.0 * D * (lateral_axes * inv_dx2 + weight / (dz * dz));
       limit = std::min(limit, 1.0 / rate);
     }
   }

@@ -3,6 +3,7 @@
 ///
 /// For each transported field u the semi-discrete finite-volume operator is
 ///   du/dt = ∇·(D ∇u) − ∇·(χ(s) u ∇s)
+/// (with a resting profile r, set_resting_profile: ∇·(D r ∇(u/r)) in place of ∇·(D ∇u))
 /// with D in µm²/s per voxel (harmonic-mean face coefficients, so flux is continuous across
 /// layer interfaces), cell-centred on the graded grid (second order in space), and taxis
 /// fluxes upwinded (positivity-preserving). One time step of length h solves, per axis, the
@@ -127,6 +128,15 @@ class Transport {
   void set_coupled_decay(int field, double decay_per_s);
   bool is_coupled(int field) const;
   double coupled_decay_per_s(int field) const;
+  /// Let a registered field's random motility keep a resting profile: one positive density per
+  /// depth row (field units; a field at rest in each layer at its own level, e.g. fibroblasts
+  /// 1 in the dermis and 0.3 in the hypodermis). The depth flux becomes −D r ∇(u/r), so any
+  /// u = c·r is at rest while mass is still conserved; discretely, across the face between rows
+  /// p and q the flux is g (√(r_q/r_p) u_p − √(r_p/r_q) u_q), the usual g (u_p − u_q) wherever
+  /// r does not change (within a layer). Rows where the field does not move (D = 0) may hold
+  /// any value. Without it, plain diffusion levels the layers' resting densities out.
+  /// Not for fields solved with set_coupled_decay (that solve needs a symmetric operator).
+  void set_resting_profile(int field, std::vector<double> by_depth_row);
   /// Add a taxis term; the cell field must be registered with set_diffusion. Taxis acts only
   /// across faces where the cell field's D > 0 on both sides (cells are not motile where D = 0).
   void add_taxis(const TaxisTerm& term);

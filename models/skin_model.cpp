@@ -332,12 +332,13 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
   const TransportParams& tp = p.transport;
   Transport& tr = sim->transport();
   const int sc = g.layer_id("stratum_corneum");
-  std::vector<double> D_immune(g.nz()), D_kerat(g.nz()), D_fibro(g.nz());
+  std::vector<double> D_immune(g.nz()), D_kerat(g.nz()), D_fibro(g.nz()), F_rest(g.nz());
   for (int k = 0; k < g.nz(); ++k) {
     const int l = g.layer_of_row(k);
     D_immune[k] = l == sc ? 0.0 : tp.immune_um2_per_s;
     D_kerat[k] = l == ve ? tp.keratinocytes_um2_per_s : 0.0;
     D_fibro[k] = l > ve ? tp.fibroblasts_um2_per_s : 0.0;
+    F_rest[k] = p.fibroblasts.baseline[static_cast<std::size_t>(l)];
   }
   tr.set_diffusion(f.index("growth_factor"), Diffusivity::uniform(tp.growth_factor_um2_per_s));
   if (config.growth_factor_solve == GrowthFactorSolve::coupled) {
@@ -347,6 +348,10 @@ std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config) {
   tr.set_diffusion(f.index("immune"), Diffusivity::by_depth(D_immune));
   tr.set_diffusion(f.index("keratinocytes"), Diffusivity::by_depth(D_kerat));
   tr.set_diffusion(f.index("fibroblasts"), Diffusivity::by_depth(D_fibro));
+  // Fibroblasts rest at F₀ per layer (1 in the dermis, 0.3 in the hypodermis): their random
+  // motility keeps that profile instead of levelling it (which would activate the hypodermis
+  // of untreated skin and starve the dermis).
+  tr.set_resting_profile(f.index("fibroblasts"), F_rest);
   if (tp.fibroblast_chemotaxis_um2_per_s_per_ng_ml > 0.0) {
     TaxisTerm taxis;
     taxis.cell_field = f.index("fibroblasts");
