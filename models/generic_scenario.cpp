@@ -144,14 +144,38 @@ double read_time_control(const TomlTable& root, StepControl& control) {
   return end;
 }
 
+std::vector<double> read_snapshot_times(const TomlTable& root, double end_time_s) {
+  if (!root.has_table("output")) return {};
+  const TomlTable t = root.table("output");
+  if (!t.has("snapshots")) return {};
+  std::vector<double> times = t.get_time_list_s("snapshots");
+  if (times.empty())
+    t.fail("snapshots",
+           "is empty; list times such as [\"1 d\", \"30 d\"], or leave the key "
+           "out for the default log-spaced list");
+  const double tolerance = 1e-9 * std::max(1.0, end_time_s);
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    const double s = times[i];
+    if (s < 0.0 || s > end_time_s + tolerance)
+      t.fail("snapshots", "[" + std::to_string(i) + "] = " + format_duration(s) +
+                              " is outside the run: snapshots must lie between 0 and time.end (" +
+                              format_duration(end_time_s) + ")");
+    if (i > 0 && !(s > times[i - 1]))
+      t.fail("snapshots", "[" + std::to_string(i) + "] = " + format_duration(s) +
+                              " is not after the snapshot before it; list snapshots in "
+                              "increasing order");
+  }
+  if (times.back() < end_time_s - tolerance) times.push_back(end_time_s);
+  return times;
+}
+
 BuiltScenario build_generic_scenario(const TomlTable& root) {
   BuiltScenario out;
   out.simulation = std::make_unique<Simulation>(read_layered_grid(root));
   Simulation& sim = *out.simulation;
   const Grid& grid = sim.grid();
   out.end_time_s = read_time_control(root, sim.control());
-  if (root.has_table("output") && root.table("output").has("snapshots"))
-    out.snapshot_times_s = root.table("output").get_time_list_s("snapshots");
+  out.snapshot_times_s = read_snapshot_times(root, out.end_time_s);
 
   std::vector<FieldKinetics> kinetics;
   for (const TomlTable& f : root.array_of_tables("fields")) {

@@ -3,8 +3,8 @@
 ///
 /// `[model] kind = "generic"` scenarios declare their own fields with per-layer diffusivity,
 /// kinetics (production, decay, logistic growth), boundary conditions, initial values and
-/// events that set a field in a box. The format is documented in docs/scenarios.md and in
-/// scenarios/demo_diffusion.toml.
+/// events that set a field in a box. The format is documented in scenarios/demo_diffusion.toml
+/// (and [output] in docs/output-format.md).
 #pragma once
 
 #include <memory>
@@ -33,5 +33,11 @@ Grid read_layered_grid(const TomlTable& root);
 
 /// The shared [time] reading into a StepControl; returns the end time in s.
 double read_time_control(const TomlTable& root, StepControl& control);
+
+/// The shared [output] reading: `snapshots`, times in increasing order within [0, end_time_s],
+/// with the end of the run appended if the list stops before it (the final state is always
+/// written). Empty without the key: the writer's default log-spaced list. Any other key in
+/// [output] is left unread, so the reader's check_all_used() reports it with the nearest name.
+std::vector<double> read_snapshot_times(const TomlTable& root, double end_time_s);
 
 }  // namespace skinheal::models

@@ -42,14 +42,15 @@ LoadedScenario build_checked(TomlReader reader, const std::string& path) {
   if (kind != "generic" && kind != "skin")
     model.fail("kind", "= '" + kind + "' is not a model kind" + suggest_nearest(kind, kinds));
   LoadedScenario out;
+  std::vector<std::string> model_warnings;
   if (kind == "generic") {
     out.built = build_generic_scenario(root);
   } else if (kind == "skin") {
     const SkinModelConfig config = load_skin_scenario(root);
+    model_warnings = grid_depth_warnings(config);
     out.built.simulation = build_skin_model(config);
     out.built.end_time_s = config.end_time_s;
-    if (root.has_table("output") && root.table("output").has("snapshots"))
-      out.built.snapshot_times_s = root.table("output").get_time_list_s("snapshots");
+    out.built.snapshot_times_s = read_snapshot_times(root, config.end_time_s);
     const Grid& g = out.built.simulation->grid();
     out.built.description =
         "skin model, " + config.site.name + ", " + config.device.name + ", " +
@@ -73,6 +74,7 @@ LoadedScenario build_checked(TomlReader reader, const std::string& path) {
   for (const TomlEntry& e : reader.effective_parameters())
     out.parameters.push_back({e.key, e.value, e.from_default ? "default" : "file"});
   out.warnings = reader.warnings();
+  for (const std::string& w : model_warnings) out.warnings.push_back(root.file_name() + ": " + w);
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 
 #include "engine/error.hpp"
@@ -170,6 +171,43 @@ std::vector<Layer> layers_to_depth(const SkinSite& site, double depth_um) {
     if (top + layer.thickness_um > depth_um || last) layer.thickness_um = depth_um - top;
     out.push_back(layer);
     top += layer.thickness_um;
+  }
+  return out;
+}
+
+std::vector<std::string> grid_depth_warnings(const SkinModelConfig& config) {
+  std::vector<std::string> out;
+  const double depth = config.grid.depth_um;
+  const std::vector<Layer>& layers = config.site.layers;
+  // Layers whose top lies at or below the grid's bottom are left out (layers_to_depth).
+  double top = 0.0, first_missing_top = -1.0, needed = 0.0;
+  std::vector<std::string> missing;
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    if (top >= depth) {
+      if (missing.empty()) first_missing_top = top;
+      missing.push_back(layers[l].name);
+    }
+    needed = top;  // the top of the last layer: a grid deeper than this includes every layer
+    top += layers[l].thickness_um;
+  }
+  char buf[400];
+  if (!missing.empty()) {
+    std::snprintf(buf, sizeof buf,
+                  "grid.depth = %.0f um leaves out the %s of site '%s' (from %.0f um down): "
+                  "their outcome columns stay empty; set grid.depth above %.0f um to include them",
+                  depth, join(missing, ", ").c_str(), config.site.name.c_str(), first_missing_top,
+                  needed);
+    out.emplace_back(buf);
+  }
+  const double channel = penetration(config.device, config.pattern.pressure_factor).depth_um;
+  if (channel >= depth) {
+    std::snprintf(buf, sizeof buf,
+                  "the needles' channels reach %.0f um (device '%s', needle %.3g mm) but the grid "
+                  "ends at grid.depth = %.0f um, so they are cut off there; set grid.depth above "
+                  "%.0f um",
+                  channel, config.device.name.c_str(), config.device.needle_length_mm, depth,
+                  channel);
+    out.emplace_back(buf);
   }
   return out;
 }

@@ -198,6 +198,12 @@ void validate(const SkinModelConfig& config);
 /// The site's layers cut (or extended) to depth_um.
 std::vector<Layer> layers_to_depth(const SkinSite& site, double depth_um);
 
+/// What the grid leaves out of the skin and needles of `config`, one sentence each (empty if
+/// nothing): site layers below grid.depth (their outcome columns stay empty), and channels that
+/// reach the bottom of the grid (cut off there). Not errors: a study of the upper dermis may
+/// mean it; the scenario loader passes them to its warning sink.
+std::vector<std::string> grid_depth_warnings(const SkinModelConfig& config);
+
 /// Build the Simulation (grid, fields at baseline, transport, reactions, events, the topical
 /// diffusivity observer). Call run_until(config.end_time_s) on it.
 std::unique_ptr<Simulation> build_skin_model(const SkinModelConfig& config);

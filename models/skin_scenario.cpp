@@ -307,7 +307,7 @@ SkinModelConfig load_skin_scenario(const TomlTable& root) {
     r.density = t.query_double("density", D::scar_density);
     t.require_range("density", r.density, 0.0, 1.0);
   }
-  if (root.has_table("output")) root.ignore("output");
+  // [output] is read by read_snapshot_times (generic_scenario.hpp), after the model.
   try {
     validate(c);
   } catch (const InputError& e) {

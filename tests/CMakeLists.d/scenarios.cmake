@@ -16,7 +16,10 @@ file(GLOB scenario_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.tom
 foreach(scenario ${scenario_files})
   get_filename_component(name ${scenario} NAME_WE)
   add_test(NAME scenario.check.${name} COMMAND $<TARGET_FILE:skinheal> check ${scenario})
-  set_tests_properties(scenario.check.${name} PROPERTIES LABELS unit)
+  # Shipped scenarios load without a warning (a grid that leaves out a layer or cuts a channel
+  # off warns: models/skin_model.hpp grid_depth_warnings).
+  set_tests_properties(scenario.check.${name} PROPERTIES LABELS unit FAIL_REGULAR_EXPRESSION
+                                                         "warning")
   if(DEFINED SKINHEAL_REDUCED_${name})
     set(reduced ${SKINHEAL_REDUCED_${name}})
   else()

@@ -149,8 +149,9 @@ file_set_case set_keeps_file_line_unit \
 # A needle length outside 0.25-3 mm is a warning: one line on stderr, and the run goes on.
 if [[ warning_needle_length =~ $only ]]; then
   cases=$((cases + 1))
-  sed 's/^needle_length = .*/needle_length = "0.2 mm"/' "$dir/range_needle_too_long.toml" |
-    sed '1,2d' > "$work/short_needle.toml"
+  # (the grid as deep as the forearm's skin, so that the needle is the only warning)
+  sed -e 's/^needle_length = .*/needle_length = "0.2 mm"/' -e 's/^depth = .*/depth = "1.2 mm"/' \
+    "$dir/range_needle_too_long.toml" | sed '1,2d' > "$work/short_needle.toml"
   err=$(timeout 300 "$skinheal" run "$work/short_needle.toml" -o "$out/warn.h5" --quiet 2>&1 >/dev/null)
   got=$?
   lines=$(printf '%s' "$err" | awk 'END { print NR }')

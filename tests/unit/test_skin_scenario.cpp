@@ -161,5 +161,26 @@ TEST(SkinModel, LayersToDepthCutsTheStack) {
   EXPECT_EQ(layers.back().name, "reticular_dermis");
 }
 
+// The grid's depth against the skin and the channels: nothing left out by default; a grid
+// shallower than a layer's top or than the channel says so (and says how deep would do).
+TEST(SkinModel, GridDepthWarningsNameWhatTheGridLeavesOut) {
+  const TomlReader reader = TomlReader::from_file(
+      std::string(SKINHEAL_SOURCE_DIR) + "/scenarios/roller_1p5mm_collagen_induction.toml");
+  SkinModelConfig c = load_skin_scenario(reader.root());
+  EXPECT_TRUE(grid_depth_warnings(c).empty());
+
+  c.site = skin_site("abdomen");  // a thick dermis: the hypodermis lies below 1.5 mm
+  std::vector<std::string> w = grid_depth_warnings(c);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("leaves out the hypodermis"), std::string::npos) << w[0];
+
+  c.site = skin_site("face_cheek");
+  c.grid.depth_um = 100.0;  // inside the papillary dermis, above the 185 um channel
+  w = grid_depth_warnings(c);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_NE(w[0].find("reticular_dermis, hypodermis"), std::string::npos) << w[0];
+  EXPECT_NE(w[1].find("cut off"), std::string::npos) << w[1];
+}
+
 }  // namespace
 }  // namespace skinheal::models
