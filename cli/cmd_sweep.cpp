@@ -182,7 +182,8 @@ struct Run {
   double wall_s = 0.0;
   pid_t pid = -1;
   std::chrono::steady_clock::time_point started;
-  std::map<std::string, double> finals;  ///< column -> final value
+  /// (column, final value): t_end_s, then each summary column's layers from the surface down.
+  std::vector<std::pair<std::string, double>> finals;
 };
 
 pid_t spawn_run(const std::string& exe, const SweepOptions& o, const Run& run) {
@@ -224,10 +225,10 @@ void read_finals(Run& run) {
   const ResultSummary s = result.read_summary();
   if (s.num_steps() == 0) return;
   const std::size_t last = s.num_steps() - 1;
-  run.finals["t_end_s"] = s.time_s[last];
+  run.finals.emplace_back("t_end_s", s.time_s[last]);
   for (const auto& [column, values] : s.mean)
-    for (std::size_t l = 0; l < s.layer_names.size(); ++l)
-      run.finals["final." + column + "." + s.layer_names[l]] = s.at(column, last, l);
+    for (std::size_t l = 0; l < s.layer_names.size(); ++l)  // layers in depth order
+      run.finals.emplace_back("final." + column + "." + s.layer_names[l], s.at(column, last, l));
 }
 
 void write_summary(const fs::path& dir, const std::vector<Axis>& axes,
@@ -239,6 +240,13 @@ void write_summary(const fs::path& dir, const std::vector<Axis>& axes,
       if (seen.insert(column).second) finals.push_back(column);
   std::stable_partition(finals.begin(), finals.end(),
                         [](const std::string& c) { return c == "t_end_s"; });
+  // A varied TOML string is written as its text ("0.5 mm" → 0.5 mm), ready to plot; other
+  // values (numbers, arrays) as written.
+  auto value_text = [](const std::string& v) {
+    const bool plain_string = v.size() >= 2 && v.front() == '"' && v.back() == '"' &&
+                              v.find_first_of("\\\"", 1) == v.size() - 1;
+    return plain_string ? v.substr(1, v.size() - 2) : v;
+  };
   const fs::path path = dir / "summary.csv";
   const fs::path partial = dir / "summary.csv.partial";
   {
@@ -251,13 +259,14 @@ void write_summary(const fs::path& dir, const std::vector<Axis>& axes,
     for (std::size_t i = 0; i < runs.size(); ++i) {
       const Run& r = runs[i];
       out << i;
-      for (const std::string& v : r.values) out << "," << csv_field(v);
+      for (const std::string& v : r.values) out << "," << csv_field(value_text(v));
       out << "," << r.status << "," << r.exit_code << "," << seconds_text(r.wall_s) << ","
           << csv_field(r.output);
+      const std::map<std::string, double> by_column(r.finals.begin(), r.finals.end());
       for (const std::string& c : finals) {
         out << ",";
-        const auto it = r.finals.find(c);
-        if (it != r.finals.end()) out << number_text(it->second);
+        const auto it = by_column.find(c);
+        if (it != by_column.end()) out << number_text(it->second);
       }
       out << "\n";
     }

@@ -34,9 +34,8 @@ else
     fail "unexpected header: $header"
   [[ $header == *final.agent.dermis* || $header == *final.agent.reticular_dermis* ]] ||
     fail "no final.agent.<layer> column: $header"
-  # Row-major order: the last --vary changes fastest.
-  expect_rows=('0,"""100 um""",1e-2,ok' '1,"""100 um""",1e-3,ok' '2,"""200 um""",1e-2,ok'
-    '3,"""200 um""",1e-3,ok')
+  # Row-major order: the last --vary changes fastest. A varied TOML string is its plain text.
+  expect_rows=('0,100 um,1e-2,ok' '1,100 um,1e-3,ok' '2,200 um,1e-2,ok' '3,200 um,1e-3,ok')
   for i in 0 1 2 3; do
     line=$(sed -n "$((i + 2))p" "$csv")
     [[ $line == "${expect_rows[$i]}",0,* ]] || fail "row $i is '$line', want '${expect_rows[$i]},0,...'"
@@ -50,6 +49,12 @@ assert abs(float(r["t_end_s"]) - 3600.0) < 1e-6, r["t_end_s"]
 agent = [float(v) for k, v in r.items() if k.startswith("final.agent.")]
 assert agent and all(v == v for v in agent) and max(agent) > 0.0, agent
 assert float(r["wall_s"]) > 0.0
+# final.<field>.<layer> columns list each field's layers from the surface down.
+layers = [k.split(".", 2)[2] for k in r if k.startswith("final.agent.")]
+import h5py
+with h5py.File(r["output"], "r") as f:
+    depth_order = [n.decode() for n in f["summary/layer_names"][()]]
+assert layers == depth_order, (layers, depth_order)
 PY
   done
 fi
