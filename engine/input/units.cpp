@@ -504,11 +504,15 @@ std::string format_duration(double seconds, int significant_digits) {
   };
   for (std::size_t i = 0; i < kSpans.size(); ++i) {
     if (seconds >= kSpans[i].limit_s) continue;
+    auto whole = [](double x) { return std::abs(x - std::round(x)) <= 1e-9 * x; };
     // A whole number of the next larger unit reads better: "1 week", not "7 d".
-    if (i + 1 < kSpans.size() && seconds >= kSpans[i + 1].unit_s) {
-      const double larger = seconds / kSpans[i + 1].unit_s;
-      if (std::abs(larger - std::round(larger)) <= 1e-9 * larger) return in_unit(kSpans[i + 1]);
-    }
+    if (i + 1 < kSpans.size() && seconds >= kSpans[i + 1].unit_s &&
+        whole(seconds / kSpans[i + 1].unit_s))
+      return in_unit(kSpans[i + 1]);
+    // A whole number of days that is no whole number of weeks or months stays in days:
+    // "30 d" and "365 d", not "4.286 weeks" and "11.99 months".
+    if (kSpans[i].unit_s > kDay_s && !whole(seconds / kSpans[i].unit_s) && whole(seconds / kDay_s))
+      return format_number(seconds / kDay_s, significant_digits) + " d";
     return in_unit(kSpans[i]);
   }
   const std::string number = format_number(seconds / kYear_s, significant_digits);

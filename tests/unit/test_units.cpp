@@ -219,6 +219,11 @@ TEST(Units, FormatDuration) {
   EXPECT_EQ(format_duration(42 * kDay), "6 weeks");
   EXPECT_EQ(format_duration(30.4375 * kDay), "1 month");
   EXPECT_EQ(format_duration(365.25 * kDay), "12 months");
+  // Whole days that are no whole number of weeks or months stay in days.
+  EXPECT_EQ(format_duration(30 * kDay), "30 d");
+  EXPECT_EQ(format_duration(365 * kDay), "365 d");
+  EXPECT_EQ(format_duration(84 * kDay), "12 weeks");
+  EXPECT_EQ(format_duration(30.5 * kDay), "4.357 weeks");
   EXPECT_EQ(format_duration(3 * 365.25 * kDay), "3 years");
   EXPECT_EQ(format_duration(-60.0), "-1 min");
   EXPECT_EQ(format_duration(100.0 / 3.0), "33.33 s");
