@@ -160,7 +160,7 @@ CommandAction add_validate(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "validate",
       "Run the biology validation cases and compare each measured quantity with its literature\n"
-      "window (SCIENCE.md). Takes about a minute.\n"
+      "window (SCIENCE.md). Takes a few seconds.\n"
       "Example: skinheal validate -o out/validation   (writes validation.md and validation.json)");
   cmd->add_option("-o,--output", o->out_dir, "Directory for validation.md and validation.json");
   cmd->add_option("--case", o->cases,

@@ -258,8 +258,8 @@ const ValidationCase& validation_case(const std::string& name) {
     if (c.name == name) return c;
     names.push_back(c.name);
   }
-  throw InputError("validation case '" + name + "' is not known" + suggest_nearest(name, names) +
-                   " (cases: " + join(names, ", ") + ")");
+  // suggest_nearest names the nearest case, or lists them all when none is near.
+  throw InputError("validation case '" + name + "' is not known" + suggest_nearest(name, names));
 }
 
 }  // namespace skinheal::models
