@@ -203,8 +203,16 @@ std::string hdf5_version_text() {
 
 void require_output_directory(const std::string& path) {
   const fs::path parent = fs::path(path).parent_path();
-  SKINHEAL_REQUIRE(parent.empty() || fs::is_directory(parent),
+  const fs::path dir = parent.empty() ? fs::path(".") : parent;
+  std::error_code ec;
+  SKINHEAL_REQUIRE(parent.empty() || fs::exists(parent, ec),
                    path + ": the output directory '" + parent.string() + "' does not exist");
+  SKINHEAL_REQUIRE(fs::is_directory(dir, ec), path + ": '" + parent.string() +
+                                                  "' is a file, not a directory; choose an "
+                                                  "output path inside a directory");
+  SKINHEAL_REQUIRE(::access(dir.c_str(), W_OK | X_OK) == 0,
+                   path + ": the output directory '" + dir.string() +
+                       "' is not writable; choose a directory you can write to");
 }
 
 bool same_instant(double a, double b) {
