@@ -180,8 +180,8 @@ PanelData depth_section(const Context& ctx, const std::string& field,
   d.range = ctx.ranges.at(field);
   d.du_um = g.dx_um;
   const std::size_t plane_size = static_cast<std::size_t>(g.nx) * g.ny;
-  if (plane == 'x') {  // x–z at y row j
-    d.horizontal_axis = "x";
+  if (plane == 'x') {  // x–z at y row j (r–z: the radius)
+    d.horizontal_axis = g.axisymmetric ? "r" : "x";
     d.cols = g.nx;
     d.u0_um = g.x_um.front() - 0.5 * g.dx_um;
     for (int k = 0; k < g.nz; ++k)

@@ -253,6 +253,9 @@ ResultGrid Hdf5Result::read_grid() const {
   const std::string dimension = attribute_text(group.get(), "dimension", path_);
   g.dim = dimension == "3" ? 3 : dimension == "2" ? 2 : 0;
   if (g.dim == 0) throw InputError(path_ + ": /grid dimension is '" + dimension + "', not 2 or 3");
+  // Files written before the attribute existed are Cartesian.
+  if (H5Aexists(group.get(), "geometry") > 0)
+    g.axisymmetric = attribute_text(group.get(), "geometry", path_) == "rz";
   g.x_um = read_all<double>(file_, "grid/x_um", H5T_NATIVE_DOUBLE, path_);
   if (g.dim == 3) g.y_um = read_all<double>(file_, "grid/y_um", H5T_NATIVE_DOUBLE, path_);
   g.z_um = read_all<double>(file_, "grid/z_um", H5T_NATIVE_DOUBLE, path_);

@@ -38,6 +38,7 @@ struct ResultGrid {
   int dim = 2;
   int nx = 1, ny = 1, nz = 1;
   double dx_um = 0.0;
+  bool axisymmetric = false;  ///< r–z (/grid geometry "rz"): x is the radius, cells are rings
   std::vector<double> x_um, y_um, z_um, z_faces_um;
   std::vector<std::uint8_t> layer_id;  ///< (z, [y,] x), x fastest
   std::vector<std::string> layer_names;

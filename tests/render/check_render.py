@@ -670,6 +670,19 @@ def mode_display(skinheal, work, source):
         server.wait()
 
 
+def mode_rz(skinheal, work, source):
+    """An r–z unit cell's sections are labelled with the radius: view "r-depth", not x."""
+    out_h5 = os.path.join(work, "unit_cell_rz.h5")
+    run([skinheal, "run", os.path.join(source, "scenarios", "unit_cell_rz.toml"), "-o", out_h5,
+         "--force", "--quiet", "--set", 'time.end="1 h"', "--set", 'treatment.sessions=["0 d"]'],
+        env=headless_env())
+    _, manifest = render(skinheal, out_h5, os.path.join(work, "rz"),
+                         ["--snapshots", "last", "--no-movie"])
+    views = sorted({p["view"] for im in manifest["images"] if im["kind"] == "section"
+                    for p in im["panels"]})
+    check(views == ["r-depth"], "r-z sections: expected the view r-depth, got %s" % views)
+
+
 def mode_setup(skinheal, work, source):
     for name in ("channel_2d", "channel_3d"):
         path = os.path.join(work, name + ".h5")
@@ -691,7 +704,7 @@ def main():
     modes = {"setup": mode_setup, "images2d": mode_images2d, "channel": mode_channel,
              "images3d": mode_images3d, "gif": mode_gif, "info": mode_info,
              "badinput": mode_badinput, "xvfb": mode_xvfb, "display": mode_display,
-             "zoom": mode_zoom}
+             "zoom": mode_zoom, "rz": mode_rz}
     check(mode in modes, "unknown mode " + mode)
     modes[mode](skinheal, os.path.abspath(work), source)
     print("OK " + mode)

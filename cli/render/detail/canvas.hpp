@@ -27,7 +27,7 @@ using Rgb = std::array<double, 3>;
 struct PanelData {
   std::string title;            ///< e.g. "collagen_I — type I collagen"
   std::string units;            ///< colour bar title
-  std::string horizontal_axis;  ///< "x" or "y"
+  std::string horizontal_axis;  ///< "x", "y" or "r" (r–z grids)
   std::string vertical_axis;    ///< "depth" or "y"
   int cols = 0, rows = 0;
   std::vector<float> values;       ///< rows · cols, row-major, row 0 = top
