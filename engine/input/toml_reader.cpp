@@ -749,7 +749,16 @@ std::string TomlReader::effective_text() const {
   std::string header = "# " + s.name + " with --set " + join(s.overrides, " --set ");
   for (char& c : header)
     if (c == '\n' || c == '\r') c = ' ';  // a multi-line string value must not end the comment
-  out << header << "\n" << s.root;
+  out << header << "\n";
+  // The file's opening comment block (its description) survives the re-serialisation, which
+  // keeps no comments: `skinheal info` shows it under the header.
+  std::istringstream original(s.text);
+  for (std::string line; std::getline(original, line);) {
+    const auto b = line.find_first_not_of(" \t\r");
+    if (b == std::string::npos || line[b] != '#') break;
+    out << line.substr(b) << "\n";
+  }
+  out << s.root;
   return out.str();
 }
 

@@ -176,6 +176,25 @@ TEST(TomlReader, QueryReturnsTheDefaultOnlyWhenAbsent) {
   EXPECT_EQ(device.query_time_list_s("stops", {kDay}), (std::vector<double>{kDay}));
 }
 
+// With --set overrides the recorded text is re-serialised (comments are lost), but the file's
+// opening comment block, its description, follows the header naming the overrides.
+TEST(TomlReader, EffectiveTextKeepsTheOpeningCommentsUnderTheOverrides) {
+  TomlReader reader = TomlReader::from_string(
+      "# A demo: one field.\n# Second line.\n\n[grid] # trailing comment\ndx = \"20 um\"\n",
+      "demo.toml");
+  EXPECT_EQ(reader.effective_text().rfind("# A demo", 0), 0u);  // no override: the text as is
+  reader.apply_overrides({"grid.dx=\"40 um\""});
+  const std::string text = reader.effective_text();
+  EXPECT_EQ(text.rfind("# demo.toml with --set grid.dx=\"40 um\"\n# A demo: one field.\n"
+                       "# Second line.\n",
+                       0),
+            0u)
+      << text;
+  EXPECT_EQ(text.find("trailing comment"), std::string::npos) << text;
+  const TomlReader again = TomlReader::from_string(text, "again.toml");  // still valid TOML
+  EXPECT_NEAR(again.root().table("grid").get_length_um("dx"), 40.0, 1e-12);
+}
+
 TEST(TomlReader, EffectiveParametersEchoValuesAndDefaults) {
   const TomlReader reader = scenario();
   const TomlTable device = reader.root().table("device");
