@@ -29,6 +29,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -343,6 +344,17 @@ int sweep_command(const SweepOptions& o) {
   }
   fs::create_directories(dir, ec);
   if (ec) throw InputError(o.output_dir + ": cannot create the directory (" + ec.message() + ")");
+  // --force: files of an earlier sweep's runs beyond this one's (run_<i>.* with i >= total)
+  // would sit beside a summary that does not list them; they go.
+  if (o.force) {
+    const std::regex earlier_run(R"(run_(\d+)\.(h5|log|xdmf|h5\.partial|h5\.checkpoint))");
+    std::smatch m;
+    for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+      const std::string name = e.path().filename().string();
+      if (std::regex_match(name, m, earlier_run) && std::stoull(m[1].str()) >= total)
+        fs::remove(e.path(), ec);
+    }
+  }
 
   const std::string exe = own_executable();
   const int jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
