@@ -111,27 +111,21 @@ inline FaceWeights depth_face_weights(const FieldTransport& ft, int p, int q) {
   return {std::sqrt(rq / rp), std::sqrt(rp / rq)};
 }
 
-// The largest ratio of resting densities of two rows that exchange cells (1 without a
-// profile): the maximum principle holds for u/r, so u may grow by this factor.
-double resting_ratio(const FieldTransport& ft) {
-  double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
-  for (double r : ft.rest)
-    if (r > 0.0) {
-      lo = std::min(lo, r);
-      hi = std::max(hi, r);
-    }
-  return hi > 0.0 ? hi / lo : 1.0;
-}
-
 // Transport alone obeys a discrete maximum principle: after a step every value must lie in
 // [min(0, data, boundary values), max(data, boundary values)]. True if [new_min, new_max]
-// leaves those bounds beyond round-off, given the largest value before the step.
+// leaves those bounds beyond round-off, given the largest value before the step. With a
+// resting profile r the principle holds for u/r: the maxima passed are then of u/r, and a
+// boundary value counts divided by r of its row.
 bool leaves_maximum_principle(const FieldTransport& ft, double saved_max, double new_min,
                               double new_max) {
   double upper = saved_max;
-  for (const Boundary* bc : {&ft.surface, &ft.bottom})
-    if (bc->kind != Boundary::Kind::no_flux) upper = std::max(upper, bc->value);
-  upper *= resting_ratio(ft);
+  auto bound = [&](const Boundary& bc, std::size_t row) {
+    if (bc.kind == Boundary::Kind::no_flux) return;
+    const double r = ft.rest.empty() ? 1.0 : ft.rest[row];
+    if (r > 0.0) upper = std::max(upper, bc.value / r);
+  };
+  bound(ft.surface, 0);
+  bound(ft.bottom, ft.rest.empty() ? 0 : ft.rest.size() - 1);
   const double slack = 1e-12 * std::max(std::abs(upper), 1e-300);
   return new_min < -slack || new_max > upper + slack;
 }
@@ -1005,13 +999,18 @@ TransportStats Transport::step(FieldSet& fields, double dt_s, TransportScheme sc
     if (saved.size() != v.size) saved.resize(v.size);
     GuardRecord record(saved.data(), g.nz());
     impl_->field_step(fields, f, dt_s, 0.5, scheme, &record);
+    // Maxima of u, or of u/r with a resting profile (r is constant on a depth plane; rows
+    // with r = 0 do not move).
+    const std::vector<double>& rest = impl_->fields.at(f).rest;
     double saved_max = -std::numeric_limits<double>::infinity();
     double new_min = std::numeric_limits<double>::infinity();
     double new_max = -std::numeric_limits<double>::infinity();
     for (int k = 0; k < g.nz(); ++k) {
-      saved_max = std::max(saved_max, record.saved_max[k]);
       new_min = std::min(new_min, record.new_min[k]);
-      new_max = std::max(new_max, record.new_max[k]);
+      const double r = rest.empty() ? 1.0 : rest[static_cast<std::size_t>(k)];
+      if (!(r > 0.0)) continue;
+      saved_max = std::max(saved_max, record.saved_max[k] / r);
+      new_max = std::max(new_max, record.new_max[k] / r);
     }
     if (leaves_maximum_principle(impl_->fields.at(f), saved_max, new_min, new_max)) {
       const std::size_t plane = g.plane_size();

@@ -94,6 +94,21 @@ TEST(RestingProfile, AUniformStartSettlesToTheProfileAndKeepsItsMass) {
   EXPECT_GT(col.value(0) / col.value(kNz - 1), 3.0);  // levelled diffusion would give 1
 }
 
+// The positivity guard of the Crank–Nicolson step judges u/r against its own bounds. A dip in
+// u/r (1 − ½ at one row) flips into a bump (≈ 1.4) under a step far above the explicit limit:
+// no value goes negative and u stays far below 3.3 × its maximum (the ratio of the resting
+// densities), yet u/r leaves [0, 1], so the step must fall back to backward Euler, which keeps it.
+TEST(RestingProfile, TheGuardJudgesTheScaledField) {
+  Column col;
+  std::vector<double> start = col.rest;
+  start[kNz - 5] *= 0.5;
+  col.fill(start);
+  const TransportStats stats =
+      col.transport.step(col.fields, 3600.0, TransportScheme::symmetric_cn);
+  EXPECT_EQ(stats.monotone_fallbacks, 1);
+  for (int k = 0; k < kNz; ++k) EXPECT_LE(col.value(k) / col.rest[k], 1.0 + 1e-12) << k;
+}
+
 TEST(RestingProfile, RefusesWhatItCannotHonour) {
   Column col;
   EXPECT_THROW(col.transport.set_resting_profile(col.u, std::vector<double>(kNz - 1, 1.0)), Error);
