@@ -51,7 +51,13 @@ void Simulation::add_event(Event event) {
 void Simulation::add_observer(std::shared_ptr<Observer> observer) {
   SKINHEAL_REQUIRE(observer != nullptr, "simulation: null observer");
   observers_.push_back(std::move(observer));
-  if (started_) observers_.back()->on_start(*this);
+  if (!started_) return;
+  try {
+    observers_.back()->on_start(*this);
+  } catch (...) {
+    observers_.pop_back();  // an observer that could not start is not kept
+    throw;
+  }
 }
 
 void Simulation::add_pre_step(std::function<void(Simulation&)> hook) {

@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time as _time
 import traceback
 from pathlib import Path
@@ -146,6 +147,8 @@ def sweep(scenario: Scenario | str | os.PathLike, vary: dict[str, Iterable[Any]]
     client, own = _connect(client, n_workers)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        if overwrite:
+            _remove_earlier_runs(out, len(jobs))
         rows = _execute(jobs, client, n_workers)
     finally:
         _close(own)
@@ -157,6 +160,18 @@ def sweep(scenario: Scenario | str | os.PathLike, vary: dict[str, Iterable[Any]]
     table = pd.DataFrame.from_records(records)
     table.to_csv(out / "summary.csv", index=False)
     return table
+
+
+def _remove_earlier_runs(out: Path, runs: int) -> None:
+    """Remove an earlier sweep's run files beyond this one's (run_NNN.* with NNN >= runs), so
+    that the directory holds what summary.csv lists (as `skinheal sweep --force` does)."""
+    import re
+
+    pattern = re.compile(r"run_(\d{1,9})\.(h5|xdmf|log|h5\.partial|h5\.checkpoint)")
+    for p in out.iterdir():
+        m = pattern.fullmatch(p.name)
+        if m and int(m.group(1)) >= runs and p.is_file():
+            p.unlink()
 
 
 def _connect(client: Any, n_workers: int) -> tuple[Any, Any]:
@@ -190,10 +205,15 @@ def _execute(jobs: list[tuple], client: Any, n_workers: int) -> list[dict[str, A
             return [run_one(*j) for j in jobs]
         # Threads that each wait for one worker process at a time.
         pool = cf.ThreadPoolExecutor(max_workers=min(n_workers, len(jobs)))
+        live: _LiveProcesses = _LiveProcesses()
         try:
-            futures = [pool.submit(_run_in_process, j) for j in jobs]
+            futures = [pool.submit(_run_in_process, j, live) for j in jobs]
             return [_result_or_row(fut, j) for fut, j in zip(futures, jobs)]
-        finally:  # after Ctrl-C, start no further runs
+        except BaseException:  # Ctrl-C or a kernel interrupt: start no further runs, end these
+            pool.shutdown(wait=False, cancel_futures=True)
+            live.terminate_all()
+            raise
+        finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
     if isinstance(client, str):  # a caller other than sweep(): connect here
@@ -206,18 +226,68 @@ def _execute(jobs: list[tuple], client: Any, n_workers: int) -> list[dict[str, A
     return [_result_or_row(fut, j) for fut, j in zip(futures, jobs)]
 
 
-def _run_in_process(job: tuple) -> dict[str, Any]:
+class _LiveProcesses:
+    """The worker processes running now, so that an interrupt in the caller's thread can end
+    them (a Jupyter interrupt reaches the kernel only, not its children)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._procs: set[subprocess.Popen] = set()
+        self._closed = False
+
+    def add(self, proc: subprocess.Popen) -> bool:
+        """Register a started process; False (and the process is ended) after terminate_all."""
+        with self._lock:
+            if not self._closed:
+                self._procs.add(proc)
+                return True
+        proc.kill()
+        return False
+
+    def discard(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            self._procs.discard(proc)
+
+    def terminate_all(self) -> None:
+        with self._lock:
+            self._closed = True
+            procs = list(self._procs)
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+# The worker's code: the package that started it comes first on sys.path (argv[2]), ahead of the
+# current directory that `python -c` puts there, which may hold a source tree's `skinheal`.
+_WORKER_CODE = ("import sys; sys.path.insert(0, sys.argv[2]); "
+                "from skinheal.sweep import _worker_main; _worker_main()")
+
+
+def _run_in_process(job: tuple, live: _LiveProcesses | None = None) -> dict[str, Any]:
     """run_one(*job) in a fresh interpreter; raises RuntimeError if that process dies."""
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
     with tempfile.TemporaryDirectory(prefix="skinheal-sweep-") as tmp:
         row_file = Path(tmp) / "row.json"
-        proc = subprocess.run([sys.executable, "-c", "from skinheal.sweep import _worker_main; _worker_main()",
-                               str(row_file)], input=json.dumps(list(job)), env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen([sys.executable, "-c", _WORKER_CODE, str(row_file), package_parent],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, text=True)
+        if live is not None and not live.add(proc):
+            proc.wait()
+            raise RuntimeError("the sweep was interrupted")
+        try:
+            _, err = proc.communicate(json.dumps(list(job)))
+        finally:
+            if live is not None:
+                live.discard(proc)
         if proc.returncode != 0 or not row_file.exists():
-            tail = "\n".join(proc.stderr.strip().splitlines()[-3:])
+            tail = "\n".join(err.strip().splitlines()[-3:])
             raise RuntimeError(f"worker process exited with code {proc.returncode}: {tail}")
         return json.loads(row_file.read_text(encoding="utf-8"))
 

@@ -227,13 +227,18 @@ class PySimulation {
                             }),
                 times.end());
     opts.snapshot_times_s = times;
-    output_landings_s_ = times;
     opts.t_end_s = horizon;
     opts.overwrite = overwrite;
     opts.scenario_text = loaded_.text;
     opts.parameters = loaded_.parameters;
+    // An existing file is refused here, in Python's words (the writer's own message names the
+    // CLI's --force), before anything is attached.
+    if (!overwrite && std::filesystem::exists(path))
+      throw InputError(path + ": the output file already exists; pass overwrite=True to replace "
+                              "it");
     sync_in();
     sim().add_observer(std::make_shared<Hdf5Writer>(opts));
+    output_landings_s_ = times;  // only once the writer is attached
   }
 
   py::dict last_step() const { return step_info_dict(sim().last_step()); }

@@ -91,6 +91,22 @@ def test_existing_output_refused(tmp_path, generic_scenario):
     skinheal.Simulation(generic_scenario).run(output=out, overwrite=True)
 
 
+def test_a_refused_output_after_steps_leaves_nothing_attached(tmp_path, generic_scenario):
+    """An existing file refused mid-run (after step()s) says overwrite=True, not --force, and the
+    simulation goes on as if it had never been asked: no dead writer, no landing on its times."""
+    generic_scenario["time.end"] = "1 h"
+    taken = tmp_path / "taken.h5"
+    skinheal.Simulation(generic_scenario).run(output=taken)
+    sim = skinheal.Simulation(generic_scenario)
+    sim.step()
+    with pytest.raises(ValueError, match="overwrite=True") as err:
+        sim.run(output=taken)
+    assert "--force" not in str(err.value)
+    sim.run(output=tmp_path / "fresh.h5")
+    ds = skinheal.open(tmp_path / "fresh.h5")
+    assert float(ds["time"][-1]) == pytest.approx(3600.0)
+
+
 def test_not_a_result_file(tmp_path):
     p = tmp_path / "x.h5"
     with h5py.File(p, "w") as f:

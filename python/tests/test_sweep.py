@@ -136,3 +136,24 @@ def test_sweep_in_a_script_without_main_guard(tmp_path, generic_text):
     assert "['ok', 'ok', 'ok']" in r.stdout, r.stdout
     assert r.stdout.count("script body ran") == 1
     assert "bootstrapping" not in r.stderr
+
+
+def test_workers_import_the_callers_package_not_the_working_directorys(short, tmp_path, monkeypatch):
+    """`python -c` puts the working directory first on sys.path; a `skinheal` source tree there
+    (no compiled _core) must not replace the package that started the sweep."""
+    fake = tmp_path / "skinheal"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('the wrong skinheal')\n")
+    monkeypatch.chdir(tmp_path)
+    table = skinheal.sweep(short, vary={"time.end": ["6 h", "12 h"]}, out_dir=tmp_path / "sw",
+                           n_workers=2)
+    assert list(table["status"]) == ["ok", "ok"], list(table["error"])
+
+
+def test_overwrite_removes_an_earlier_larger_sweeps_runs(short, tmp_path):
+    skinheal.sweep(short, vary={"time.end": ["6 h", "12 h", "18 h"]}, out_dir=tmp_path, n_workers=1)
+    assert (tmp_path / "run_002.h5").exists()
+    table = skinheal.sweep(short, vary={"time.end": ["6 h"]}, out_dir=tmp_path, n_workers=1,
+                           overwrite=True)
+    assert list(table["status"]) == ["ok"]
+    assert sorted(p.name for p in tmp_path.glob("run_*")) == ["run_000.h5", "run_000.xdmf"]
