@@ -198,7 +198,8 @@ double text_width_px(const std::string& s, int size_px) {
 }
 
 /// `d` cut to its top `depth_um` and, so that µm stay square in `avail_w` × `avail_h` pixels,
-/// to the whole columns of the matching width around the middle.
+/// to the whole columns of the matching width around the middle (from the axis in r–z, where
+/// the puncture is).
 PanelData zoomed(const PanelData& in, double depth_um, int avail_w, int avail_h) {
   const double v_top = in.v_faces_um.front();
   if (!(depth_um > 0) || depth_um >= in.v_faces_um.back() - v_top) return in;
@@ -210,7 +211,7 @@ PanelData zoomed(const PanelData& in, double depth_um, int avail_w, int avail_h)
   d.v_faces_um.back() = v_top + depth_um;
   const double width_um = depth_um * avail_w / std::max(avail_h, 1);
   d.cols = std::clamp(static_cast<int>(std::lround(width_um / in.du_um)), 1, in.cols);
-  const int c0 = (in.cols - d.cols) / 2;
+  const int c0 = in.horizontal_axis == "r" ? 0 : (in.cols - d.cols) / 2;
   d.u0_um = in.u0_um + c0 * in.du_um;
   d.values.clear();
   for (int r = 0; r < d.rows; ++r)

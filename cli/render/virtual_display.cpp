@@ -177,7 +177,7 @@ std::string display_problem(const std::string& name) {
   std::string said;
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(kProbeTimeoutSeconds);
-  bool timed_out = false;
+  bool timed_out = false, eof = false;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                           deadline - std::chrono::steady_clock::now())
@@ -196,11 +196,17 @@ std::string display_problem(const std::string& name) {
     char buf[256];
     const ssize_t n = read(fds[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // EOF: the child has exited
+    if (n == 0) {  // EOF: the child has exited (its write end closed)
+      eof = true;
+      break;
+    }
+    if (n < 0) break;
     if (said.size() < 2000) said.append(buf, static_cast<std::size_t>(n));
   }
   close(fds[0]);
-  if (timed_out) kill(pid, SIGKILL);
+  // Any way out of the loop but EOF may leave the child inside XOpenDisplay: end it, so that
+  // waitpid cannot block.
+  if (!eof) kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

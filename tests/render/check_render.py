@@ -681,6 +681,12 @@ def mode_rz(skinheal, work, source):
     views = sorted({p["view"] for im in manifest["images"] if im["kind"] == "section"
                     for p in im["panels"]})
     check(views == ["r-depth"], "r-z sections: expected the view r-depth, got %s" % views)
+    # Zoomed, an r-z section keeps the axis (the puncture) at its left edge.
+    _, zoomed = render(skinheal, out_h5, os.path.join(work, "rz_zoom"),
+                       ["--snapshots", "last", "--no-movie", "--depth-um", "200"])
+    lefts = {p["u_um"][0] for im in zoomed["images"] if im["kind"] == "section"
+             for p in im["panels"]}
+    check(lefts == {0}, "zoomed r-z sections should start at r = 0, start at %s" % lefts)
 
 
 def mode_setup(skinheal, work, source):
