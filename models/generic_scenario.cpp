@@ -154,18 +154,26 @@ std::vector<double> read_snapshot_times(const TomlTable& root, double end_time_s
            "is empty; list times such as [\"1 d\", \"30 d\"], or leave the key "
            "out for the default log-spaced list");
   const double tolerance = 1e-9 * std::max(1.0, end_time_s);
+  std::size_t after_end = 0;
   for (std::size_t i = 0; i < times.size(); ++i) {
     const double s = times[i];
-    if (s < 0.0 || s > end_time_s + tolerance)
+    if (s < 0.0)
       t.fail("snapshots", "[" + std::to_string(i) + "] = " + format_duration(s) +
-                              " is outside the run: snapshots must lie between 0 and time.end (" +
-                              format_duration(end_time_s) + ")");
+                              " is negative: snapshots must lie between 0 and time.end");
+    if (s > end_time_s + tolerance) ++after_end;
     if (i > 0 && !(s > times[i - 1]))
       t.fail("snapshots", "[" + std::to_string(i) + "] = " + format_duration(s) +
                               " is not after the snapshot before it; list snapshots in "
                               "increasing order");
   }
-  if (times.back() < end_time_s - tolerance) times.push_back(end_time_s);
+  // A shorter run (time.end set lower, e.g. by --set or a sweep) keeps the snapshots it reaches.
+  if (after_end > 0) {
+    t.warn("snapshots", std::to_string(after_end) + " of " + std::to_string(times.size()) +
+                            " snapshot time(s) lie after time.end (" + format_duration(end_time_s) +
+                            ") and are not written");
+    times.resize(times.size() - after_end);
+  }
+  if (times.empty() || times.back() < end_time_s - tolerance) times.push_back(end_time_s);
   return times;
 }
 

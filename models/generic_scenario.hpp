@@ -34,8 +34,9 @@ Grid read_layered_grid(const TomlTable& root);
 /// The shared [time] reading into a StepControl; returns the end time in s.
 double read_time_control(const TomlTable& root, StepControl& control);
 
-/// The shared [output] reading: `snapshots`, times in increasing order within [0, end_time_s],
-/// with the end of the run appended if the list stops before it (the final state is always
+/// The shared [output] reading: `snapshots`, times in increasing order from 0; those after
+/// end_time_s are dropped with a warning (a run shortened by --set keeps the ones it reaches),
+/// and the end of the run is appended if the list stops before it (the final state is always
 /// written). Empty without the key: the writer's default log-spaced list. Any other key in
 /// [output] is left unread, so the reader's check_all_used() reports it with the nearest name.
 std::vector<double> read_snapshot_times(const TomlTable& root, double end_time_s);

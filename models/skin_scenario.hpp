@@ -25,7 +25,7 @@
 ///               y_min = "0 um"; y_max = grid length (3D); density = 0.8 (scar fraction);
 ///               enabled = true (the table's presence adds the `scar` field, scar.hpp)
 ///   [time]      end = "365 d"; rtol = 0.03
-///   [output]    (ignored here: read by the CLI)
+///   [output]    snapshots (read by read_snapshot_times, generic_scenario.hpp, not here)
 ///
 /// Unknown keys are reported by the reader's check_all_used (the caller's job, after every
 /// table has been read).

@@ -8,6 +8,7 @@
 
 #include "engine/error.hpp"
 #include "engine/input/toml_reader.hpp"
+#include "models/scenario_file.hpp"
 #include "models/skin_observables.hpp"
 #include "models/skin_scenario.hpp"
 
@@ -159,6 +160,21 @@ TEST(SkinModel, LayersToDepthCutsTheStack) {
   for (const Layer& l : layers) total += l.thickness_um;
   EXPECT_NEAR(total, 500.0, 1e-9);
   EXPECT_EQ(layers.back().name, "reticular_dermis");
+}
+
+// [output] snapshots: those after time.end are dropped with a warning (a run shortened by
+// --set keeps the ones it reaches), and the end of the run is always written.
+TEST(ScenarioFile, SnapshotsAfterTheEndAreDroppedWithAWarning) {
+  set_warning_sink(nullptr);
+  const std::string demo = std::string(SKINHEAL_SOURCE_DIR) + "/scenarios/demo_diffusion.toml";
+  const LoadedScenario loaded = load_scenario(
+      demo, {"time.end=\"1 d\"", "output.snapshots=[\"1 h\", \"12 h\", \"2 d\", \"3 d\"]"});
+  EXPECT_EQ(loaded.built.snapshot_times_s, (std::vector<double>{3600.0, 43200.0, kDay}));
+  ASSERT_EQ(loaded.warnings.size(), 1u);
+  EXPECT_NE(loaded.warnings[0].find("2 of 4 snapshot time(s) lie after time.end"),
+            std::string::npos)
+      << loaded.warnings[0];
+  EXPECT_THROW(load_scenario(demo, {"output.snapshots=[\"2 h\", \"1 h\"]"}), InputError);
 }
 
 // The grid's depth against the skin and the channels: nothing left out by default; a grid
