@@ -512,7 +512,7 @@ std::string format_duration(double seconds, int significant_digits) {
     // A whole number of days that is no whole number of weeks or months stays in days:
     // "30 d" and "365 d", not "4.286 weeks" and "11.99 months".
     if (kSpans[i].unit_s > kDay_s && !whole(seconds / kSpans[i].unit_s) && whole(seconds / kDay_s))
-      return format_number(seconds / kDay_s, significant_digits) + " d";
+      return std::to_string(std::llround(seconds / kDay_s)) + " d";  // exact, any digits
     return in_unit(kSpans[i]);
   }
   const std::string number = format_number(seconds / kYear_s, significant_digits);

@@ -205,7 +205,10 @@ void require_output_directory(const std::string& path) {
   const fs::path parent = fs::path(path).parent_path();
   const fs::path dir = parent.empty() ? fs::path(".") : parent;
   std::error_code ec;
-  SKINHEAL_REQUIRE(parent.empty() || fs::exists(parent, ec),
+  const bool exists = parent.empty() || fs::exists(parent, ec);
+  SKINHEAL_REQUIRE(!ec, path + ": the output directory '" + parent.string() +
+                            "' cannot be checked (" + ec.message() + ")");
+  SKINHEAL_REQUIRE(exists,
                    path + ": the output directory '" + parent.string() + "' does not exist");
   SKINHEAL_REQUIRE(fs::is_directory(dir, ec), path + ": '" + parent.string() +
                                                   "' is a file, not a directory; choose an "

@@ -224,6 +224,7 @@ TEST(Units, FormatDuration) {
   EXPECT_EQ(format_duration(365 * kDay), "365 d");
   EXPECT_EQ(format_duration(84 * kDay), "12 weeks");
   EXPECT_EQ(format_duration(30.5 * kDay), "4.357 weeks");
+  EXPECT_EQ(format_duration(360 * kDay, 2), "360 d");  // whole days keep every digit
   EXPECT_EQ(format_duration(3 * 365.25 * kDay), "3 years");
   EXPECT_EQ(format_duration(-60.0), "-1 min");
   EXPECT_EQ(format_duration(100.0 / 3.0), "33.33 s");
