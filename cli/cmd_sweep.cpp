@@ -347,7 +347,7 @@ int sweep_command(const SweepOptions& o) {
   // --force: files of an earlier sweep's runs beyond this one's (run_<i>.* with i >= total)
   // would sit beside a summary that does not list them; they go.
   if (o.force) {
-    const std::regex earlier_run(R"(run_(\d+)\.(h5|log|xdmf|h5\.partial|h5\.checkpoint))");
+    const std::regex earlier_run(R"(run_(\d{1,9})\.(h5|log|xdmf|h5\.partial|h5\.checkpoint))");
     std::smatch m;
     for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
       const std::string name = e.path().filename().string();
