@@ -8,6 +8,9 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <optional>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "cli/render/detail/canvas.hpp"
@@ -295,6 +298,24 @@ class OutputDirectory {
   bool done_ = false;
 };
 
+/// After a successful render into a directory that held an earlier one: remove the files the
+/// earlier render.json lists (and its movie) that this render did not write again, so that the
+/// directory holds one render. Only plain file names of skinheal's own pattern are touched.
+void remove_stale_outputs(const std::filesystem::path& dir, const std::string& previous_manifest,
+                          const std::vector<std::string>& written) {
+  namespace fs = std::filesystem;
+  std::set<std::string> keep;
+  for (const std::string& f : written) keep.insert(fs::path(f).filename().string());
+  std::set<std::string> old{"movie.mp4", "movie.gif"};
+  static const std::regex listed(R"re("file": "([A-Za-z0-9_]+\.png)")re");
+  for (std::sregex_iterator it(previous_manifest.begin(), previous_manifest.end(), listed), end;
+       it != end; ++it)
+    old.insert((*it)[1].str());
+  std::error_code ec;
+  for (const std::string& name : old)
+    if (!keep.count(name) && fs::is_regular_file(dir / name, ec)) fs::remove(dir / name, ec);
+}
+
 char numbered_buf[64];
 std::string numbered(const std::string& stem, std::size_t s) {
   std::snprintf(numbered_buf, sizeof numbered_buf, "%s_%03zu.png", stem.c_str(), s);
@@ -397,6 +418,13 @@ RenderReport render_result(const RenderOptions& o) {
   VirtualDisplay display(o.width_px, o.height_px);
   OutputDirectory output_directory(o.output_dir);
   const std::filesystem::path dir(o.output_dir);
+  // An earlier render in the same directory: its files not written again go at the end.
+  std::optional<std::string> previous_manifest;
+  if (std::ifstream in(dir / "render.json"); in) {
+    std::ostringstream text;
+    text << in.rdbuf();
+    previous_manifest = text.str();
+  }
   RenderReport report;
   report.display = display.display();
   report.started_xvfb = display.started();
@@ -505,6 +533,7 @@ RenderReport render_result(const RenderOptions& o) {
     report.movie_note = "one snapshot only: no movie";
   }
   const std::string manifest = (dir / "render.json").string();
+  if (previous_manifest) remove_stale_outputs(dir, *previous_manifest, report.files);
   write_manifest(manifest, o.input, o.width_px, o.height_px, images);
   wrote(manifest);
   output_directory.keep();

@@ -1,6 +1,6 @@
 # `skinheal render` and `skinheal info`: images (size, not blank, a known channel in the right
 # pixel columns, also zoomed with --depth-um, 3D slices and isosurface, GIF fallback, r–z sections
-# labelled with the radius), info output, bad input (exit 2, one
+# labelled with the radius, a second render into the same directory replacing the first), info output, bad input (exit 2, one
 # line, nothing written), private displays (mode xvfb: three renders at once each with its own
 # Xvfb, which must keep a client that connects as the last one leaves; a failing or missing
 # Xvfb gives one line and exit 2), a DISPLAY set by the user (mode display: a dead one falls
@@ -18,7 +18,7 @@ add_test(NAME render.setup
 set_tests_properties(render.setup PROPERTIES LABELS unit FIXTURES_SETUP render_results
                                              TIMEOUT 300)
 
-foreach(mode images2d channel zoom images3d gif info badinput xvfb display rz)
+foreach(mode images2d channel zoom images3d gif info badinput xvfb display rz rerender)
   add_test(NAME render.${mode}
            COMMAND ${SKINHEAL_ENV} -u DISPLAY /usr/bin/python3 ${SKINHEAL_RENDER_SCRIPT} ${mode}
                    $<TARGET_FILE:skinheal> ${SKINHEAL_RENDER_WORK} ${PROJECT_SOURCE_DIR})

@@ -689,6 +689,29 @@ def mode_rz(skinheal, work, source):
     check(lefts == {0}, "zoomed r-z sections should start at r = 0, start at %s" % lefts)
 
 
+def mode_rerender(skinheal, work, source):
+    """A second render into the same directory leaves one render: the first one's files that
+    the second does not write again (sections, the movie) are gone; other files are kept."""
+    h5 = ensure_result(skinheal, work, source, "channel_2d")
+    out = os.path.join(work, "rerender")
+    shutil.rmtree(out, ignore_errors=True)
+    run([skinheal, "render", h5, "-o", out], env=headless_env())
+    first = set(os.listdir(out))
+    check("movie.mp4" in first and sum(f.startswith("section_") for f in first) >= 3,
+          "first render: expected sections and a movie, got %s" % sorted(first))
+    with open(os.path.join(out, "notes.txt"), "w") as f:
+        f.write("the user's own file\n")
+    run([skinheal, "render", h5, "-o", out, "--snapshots", "last", "--no-movie"],
+        env=headless_env())
+    with open(os.path.join(out, "render.json")) as f:
+        listed = {im["file"] for im in json.load(f)["images"]}
+    left = set(os.listdir(out))
+    check(left == listed | {"render.json", "notes.txt"},
+          "after the second render: %s, expected %s" % (sorted(left),
+                                                         sorted(listed | {"render.json",
+                                                                          "notes.txt"})))
+
+
 def mode_setup(skinheal, work, source):
     for name in ("channel_2d", "channel_3d"):
         path = os.path.join(work, name + ".h5")
@@ -710,7 +733,7 @@ def main():
     modes = {"setup": mode_setup, "images2d": mode_images2d, "channel": mode_channel,
              "images3d": mode_images3d, "gif": mode_gif, "info": mode_info,
              "badinput": mode_badinput, "xvfb": mode_xvfb, "display": mode_display,
-             "zoom": mode_zoom, "rz": mode_rz}
+             "zoom": mode_zoom, "rz": mode_rz, "rerender": mode_rerender}
     check(mode in modes, "unknown mode " + mode)
     modes[mode](skinheal, os.path.abspath(work), source)
     print("OK " + mode)
