@@ -101,10 +101,9 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
     for (int f = 0; f < n; ++f) store[f * N + cell[l]] = state[f];
     active[l] = false;
   };
-  // Give lane l the next voxel of the block; its J and f0 come at the next evaluation.
-  auto load = [&](int l) {
-    active[l] = fresh[l] = loaded[l] = false;
-    if (next >= end) return;
+  // Lane l takes voxel `next` (its context, clock and flags; the state is loaded by the
+  // caller); its J and f0 come at the next evaluation.
+  auto assign = [&](int l) {
     const std::size_t c = next++;
     cell[l] = c;
     VoxelContext& at = ctx.at[l];
@@ -121,16 +120,24 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
         ++pk;
       }
     }
+    t[l] = t_s;
+    tau[l] = dt_s;
+    sub[l] = 0;
+    fresh[l] = false;
+    active[l] = loaded[l] = true;
+    return c;
+  };
+  // Give lane l the next voxel of the block, if any.
+  auto load = [&](int l) {
+    active[l] = fresh[l] = loaded[l] = false;
+    if (next >= end) return;
+    const std::size_t c = assign(l);
     for (int f = 0; f < n; ++f) held[f][l] = y[f][l] = store[f * N + c];
     // The fields lie N values apart, so a voxel touches n cache lines; the hardware prefetcher
     // does not follow that many streams through the integration's own traffic. Fetch the lines
     // kPrefetchVoxels ahead, once per line.
     if (c % 8 == 0 && c + kPrefetchVoxels < end)
       for (int f = 0; f < n; ++f) __builtin_prefetch(store + f * N + c + kPrefetchVoxels, 1);
-    t[l] = t_s;
-    tau[l] = dt_s;
-    sub[l] = 0;
-    active[l] = loaded[l] = true;
   };
   // Every lane takes the next voxel: kLanes consecutive voxels, one vector per field (the
   // common case: in a smooth region all lanes finish in the same round). Scalar loads into
@@ -141,28 +148,7 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
       return;
     }
     const std::size_t c0 = next;
-    for (int l = 0; l < W; ++l) {
-      const std::size_t c = next++;
-      cell[l] = c;
-      VoxelContext& at = ctx.at[l];
-      at.cell = c;
-      at.i = pi;
-      at.j = pj;
-      at.k = pk;
-      at.layer = grid.layer_of(c);
-      at.t_s = t_s;
-      if (++pi == grid.nx()) {
-        pi = 0;
-        if (++pj == grid.ny()) {
-          pj = 0;
-          ++pk;
-        }
-      }
-      t[l] = t_s;
-      sub[l] = 0;
-      active[l] = loaded[l] = true;
-      fresh[l] = false;
-    }
+    for (int l = 0; l < W; ++l) assign(l);
     for (int f = 0; f < n; ++f) {
       Lanes v;
       __builtin_memcpy(&v, store + f * N + c0, sizeof v);
