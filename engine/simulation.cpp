@@ -51,13 +51,17 @@ void Simulation::add_event(Event event) {
 void Simulation::add_observer(std::shared_ptr<Observer> observer) {
   SKINHEAL_REQUIRE(observer != nullptr, "simulation: null observer");
   observers_.push_back(std::move(observer));
-  if (!started_) return;
+  if (!started_) return;  // ensure_started collects every observer's times
   try {
     observers_.back()->on_start(*this);
   } catch (...) {
     observers_.pop_back();  // an observer that could not start is not kept
     throw;
   }
+  // Added mid-run: its requested times (those still ahead) join the landing times.
+  for (double t : observers_.back()->requested_times_s())
+    if (t > t_s_ + same_instant_tolerance(t_s_)) landing_times_.push_back(t);
+  std::sort(landing_times_.begin(), landing_times_.end());
 }
 
 void Simulation::add_pre_step(std::function<void(Simulation&)> hook) {

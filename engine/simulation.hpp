@@ -117,6 +117,8 @@ class Simulation {
   const StepControl& control() const { return control_; }
 
   void add_event(Event event);
+  /// Add an observer. Added after the time loop started, it is started at once (and dropped
+  /// again if its on_start throws), and the steps land on its requested times still ahead.
   void add_observer(std::shared_ptr<Observer> observer);
   /// A hook run at the start of every step(), at the current state and before the step is
   /// attempted (once per step, not per rejected attempt), in the order added: for coefficients

@@ -83,7 +83,7 @@ class PySimulation {
     StepInfo info;
     try {
       py::gil_scoped_release release;
-      info = sim().step(landing_limit(t_limit_s));
+      info = sim().step(t_limit_s);
     } catch (...) {
       sync_out();
       throw;
@@ -106,7 +106,7 @@ class PySimulation {
         StepInfo info;
         {
           py::gil_scoped_release release;
-          info = sim().step(landing_limit(t_end_s));
+          info = sim().step(t_end_s);
         }
         if (PyErr_CheckSignals() != 0) throw py::error_already_set();
         const auto now = std::chrono::steady_clock::now();
@@ -234,11 +234,11 @@ class PySimulation {
     // An existing file is refused here, in Python's words (the writer's own message names the
     // CLI's --force), before anything is attached.
     if (!overwrite && std::filesystem::exists(path))
-      throw InputError(path + ": the output file already exists; pass overwrite=True to replace "
-                              "it");
+      throw InputError(path +
+                       ": the output file already exists; pass overwrite=True to replace "
+                       "it");
     sync_in();
-    sim().add_observer(std::make_shared<Hdf5Writer>(opts));
-    output_landings_s_ = times;  // only once the writer is attached
+    sim().add_observer(std::make_shared<Hdf5Writer>(opts));  // lands on its times from now on
   }
 
   py::dict last_step() const { return step_info_dict(sim().last_step()); }
@@ -255,20 +255,8 @@ class PySimulation {
     if (s.data() != pinned_) std::memcpy(pinned_, s.data(), s.size() * sizeof(double));
   }
 
-  // t_limit_s, or the output's next snapshot time if that comes first. The engine lands on the
-  // times its observers request when its time loop starts (Simulation::ensure_started); a
-  // writer attached after some steps is not asked, so its snapshot times are landed on here.
-  double landing_limit(double t_limit_s) const {
-    const double t = sim().time_s();
-    const double tolerance = 1e-9 * std::max(1.0, std::abs(t));  // the engine's "same instant"
-    for (double landing : output_landings_s_)  // sorted
-      if (landing > t + tolerance) return std::min(t_limit_s, landing);
-    return t_limit_s;
-  }
-
   models::LoadedScenario loaded_;
   double* pinned_ = nullptr;
-  std::vector<double> output_landings_s_;  ///< the attached writer's snapshot times (sorted)
 };
 
 std::vector<std::array<std::string, 3>> check(const std::string& text, const std::string& name,

@@ -357,6 +357,38 @@ TEST(Simulation, FixedStepsLandOnEventsAndReactionsDecay) {
   EXPECT_NEAR(sim.fields().view(u)[1], 0.0, 1e-12);
 }
 
+// An observer added after the time loop started is started at once, and the steps land on its
+// requested times still ahead (they used to be collected only when the loop started); one
+// whose on_start throws is not kept.
+TEST(Simulation, AnObserverAddedMidRunIsLandedOn) {
+  struct Times final : Observer {
+    std::vector<double> seen;
+    bool started = false;
+    std::vector<double> requested_times_s() const override { return {5.0, 37.0, 61.0}; }
+    void on_start(const Simulation&) override { started = true; }
+    void on_step(const Simulation& s, const StepInfo&) override { seen.push_back(s.time_s()); }
+  };
+  struct Refuses final : Observer {
+    int steps = 0;
+    void on_start(const Simulation&) override { throw InputError("no"); }
+    void on_step(const Simulation&, const StepInfo&) override { ++steps; }
+  };
+  Simulation sim(Grid::make_2d(2, 1.0, Grid::uniform_faces(2, 1.0)));
+  sim.fields().add({"u", "1", false, true, 1e-12});
+  sim.reactions().add(std::make_shared<Decay>());
+  sim.control().adaptive = false;
+  sim.control().dt_initial_s = 10.0;
+  sim.run_until(20.0);
+  auto times = std::make_shared<Times>();
+  auto refuses = std::make_shared<Refuses>();
+  sim.add_observer(times);
+  EXPECT_TRUE(times->started);
+  EXPECT_THROW(sim.add_observer(refuses), InputError);
+  sim.run_until(70.0);
+  EXPECT_EQ(times->seen, (std::vector<double>{30.0, 37.0, 47.0, 57.0, 61.0, 70.0}));
+  EXPECT_EQ(refuses->steps, 0);  // dropped: never stepped
+}
+
 // The profile's "step size set by" counts: a field that changes (a diffusing pulse) sets the
 // adaptive step; a field that never changes never does.
 TEST(Simulation, CountsTheFieldThatLimitsTheStep) {
