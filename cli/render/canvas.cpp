@@ -231,7 +231,7 @@ PanelPlacement Canvas::panel(const Rect& cell, const PanelData& data_in) {
   const int left_margin = 8;
   const int avail_w = std::max(cell.w - left_margin - right_margin, 8);
   int avail_h = std::max(cell.h - top_margin - bottom_margin, 8);
-  const PanelData d = zoomed(data_in, data_in.zoom_depth_um, avail_w, avail_h);
+  PanelData d = zoomed(data_in, data_in.zoom_depth_um, avail_w, avail_h);
   const double world_w = d.cols * d.du_um;
   const double world_h = d.v_faces_um.back() - d.v_faces_um.front();
   int dw = avail_w, dh = avail_h;
@@ -244,8 +244,12 @@ PanelPlacement Canvas::panel(const Rect& cell, const PanelData& data_in) {
       dh = std::max(1, static_cast<int>(std::lround(avail_w * world_h / world_w)));
   };
   fit();
-  // A narrow image (an r–z unit cell): the title would run into the colour bar's units, so it
-  // goes one line higher.
+  // A narrow image (an r–z unit cell): the title would run into the colour bar's units. It
+  // keeps the field name only ("name — description"), and if that is still too wide it goes
+  // one line higher.
+  if (const auto dash = d.title.find(" \u2014 ");
+      dash != std::string::npos && text_width_px(d.title, title_px) > dw + 8)
+    d.title.resize(dash);
   if (text_width_px(d.title, title_px) > dw + 8) {
     top_margin += title_px + 6;
     avail_h = std::max(cell.h - top_margin - bottom_margin, 8);
@@ -363,7 +367,12 @@ PanelPlacement Canvas::panel(const Rect& cell, const PanelData& data_in) {
   bar->UseCustomLabelsOn();
   bar->SetLabelFormat(tick_format(step, std::max(std::abs(lo), std::abs(hi))).c_str());
   bar->UnconstrainedFontSizeOn();
-  bar->GetTitleTextProperty()->SetFontSize(title_px);
+  const int bar_w = std::min(right_margin - 12, 110);
+  // The units above the bar, smaller where they would not fit over it (narrow cells).
+  const std::string units = d.units.empty() ? "1" : d.units;
+  const int units_px =
+      std::clamp(static_cast<int>(bar_w / std::max(0.6 * utf8_length(units), 1.0)), 9, title_px);
+  bar->GetTitleTextProperty()->SetFontSize(units_px);
   bar->GetTitleTextProperty()->SetColor(0.1, 0.1, 0.1);
   bar->GetTitleTextProperty()->ItalicOff();
   bar->GetTitleTextProperty()->ShadowOff();
@@ -373,7 +382,6 @@ PanelPlacement Canvas::panel(const Rect& cell, const PanelData& data_in) {
   bar->GetLabelTextProperty()->ShadowOff();
   bar->GetPositionCoordinate()->SetCoordinateSystemToDisplay();
   bar->GetPosition2Coordinate()->SetCoordinateSystemToDisplay();
-  const int bar_w = std::min(right_margin - 12, 110);
   bar->SetPosition(data.x + data.w + 8, data.y);
   bar->SetPosition2(bar_w, std::max(data.h, 60));
   bar->SetMaximumWidthInPixels(bar_w);
@@ -392,14 +400,20 @@ PanelPlacement Canvas::panel(const Rect& cell, const PanelData& data_in) {
   text(label, static_cast<int>(data.x + bar_px + 6), static_cast<int>(y) - title_px / 2, scale_px);
   // Axis hint at the right end of the scale-bar row, or, if the image is too narrow for both,
   // under the colour bar. (The font has no arrow glyphs.)
-  const std::string hint = d.horizontal_axis + " across, " + d.vertical_axis + " down";
+  // In a cell too narrow for either, the hint is shortened to what fits, or left out.
+  std::string hint = d.horizontal_axis + " across, " + d.vertical_axis + " down";
   const double label_end = data.x + bar_px + 6 + text_width_px(label, scale_px);
-  if (label_end + 10 + text_width_px(hint, hint_px) <= data.x + data.w)
+  if (label_end + 10 + text_width_px(hint, hint_px) <= data.x + data.w) {
     text(hint, data.x + data.w, static_cast<int>(y) - title_px / 2, hint_px, {0.4, 0.4, 0.4}, false,
          2);
-  else
-    text(hint, static_cast<int>(std::max(data.x + data.w + 8.0, label_end + 10)),
-         static_cast<int>(y) - title_px / 2, hint_px, {0.4, 0.4, 0.4});
+  } else {
+    const double x0 = std::max(data.x + data.w + 8.0, label_end + 10);
+    const double room = cell.x + cell.w - 4 - x0;
+    if (text_width_px(hint, hint_px) > room) hint = d.horizontal_axis + " across";
+    if (text_width_px(hint, hint_px) <= room)
+      text(hint, static_cast<int>(x0), static_cast<int>(y) - title_px / 2, hint_px,
+           {0.4, 0.4, 0.4});
+  }
 
   PanelPlacement p;
   p.title = d.title;

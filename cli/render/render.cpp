@@ -130,8 +130,30 @@ void write_manifest(const std::string& path, const std::string& input, int w, in
 }
 
 /// Panels laid out on a grid of cells below a header strip.
-std::vector<Rect> panel_cells(int n, int w, int h, int header_px) {
-  const int cols = n <= 1 ? 1 : n <= 4 ? 2 : 3;
+/// The number of columns for n panels of sections `aspect` = width / height (µm / µm) in a
+/// w × h image below a header_px strip: the usual grid (1, 2 or 3 columns), unless another
+/// column count draws the sections at least 1.25 times larger (narrow r–z unit cells: one row).
+/// aspect <= 0 (a zoomed section, which fills its cell): the usual grid.
+int panel_columns(int n, int w, int h, int header_px, double aspect) {
+  const int usual = n <= 1 ? 1 : n <= 4 ? 2 : 3;
+  if (!(aspect > 0.0)) return usual;
+  // The section's scale in a cell, with Canvas::panel's margins.
+  auto scale = [&](int cols) {
+    const int rows = (n + cols - 1) / cols;
+    const int cw = w / cols, ch = (h - header_px) / rows;
+    const int title_px = std::clamp(ch / 22, 11, 18);
+    const int avail_w = cw - 8 - std::clamp(cw / 5, 70, 150);
+    const int avail_h = ch - (title_px + 10) - std::max(title_px + 14, 28);
+    return std::min(avail_w / aspect, static_cast<double>(avail_h));
+  };
+  int best = usual;
+  for (int cols = 1; cols <= n; ++cols)
+    if (scale(cols) > 1.25 * scale(best)) best = cols;
+  return best;
+}
+
+std::vector<Rect> panel_cells(int n, int w, int h, int header_px, double aspect = 0.0) {
+  const int cols = panel_columns(n, w, h, header_px, aspect);
   const int rows = (n + cols - 1) / cols;
   const int cw = w / cols, ch = (h - header_px) / rows;
   std::vector<Rect> cells;
@@ -453,8 +475,12 @@ RenderReport render_result(const RenderOptions& o) {
       canvas.text(header_detail(ctx, s, o.input), o.width_px - 12,
                   o.height_px - header_px / 2 - header_px / 6, std::max(10, header_px / 4),
                   {0.35, 0.35, 0.35}, false, 2);
+      const double aspect =
+          o.zoom_depth_um > 0.0
+              ? 0.0
+              : grid.nx * grid.dx_um / (grid.z_faces_um.back() - grid.z_faces_um.front());
       const std::vector<Rect> cells =
-          panel_cells(static_cast<int>(fields.size()), o.width_px, o.height_px, header_px);
+          panel_cells(static_cast<int>(fields.size()), o.width_px, o.height_px, header_px, aspect);
       ImageRecord rec{numbered("section", s), "section", s, ctx.times[s], {}};
       for (std::size_t i = 0; i < fields.size(); ++i)
         rec.panels.push_back(canvas.panel(

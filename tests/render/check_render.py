@@ -681,6 +681,12 @@ def mode_rz(skinheal, work, source):
     views = sorted({p["view"] for im in manifest["images"] if im["kind"] == "section"
                     for p in im["panels"]})
     check(views == ["r-depth"], "r-z sections: expected the view r-depth, got %s" % views)
+    # Narrow sections go side by side in one row (panel_columns), each nearly the image's height.
+    panels = [p for im in manifest["images"] if im["kind"] == "section" for p in im["panels"]]
+    tall = all(p["height_px"] >= 0.8 * manifest["height"] for p in panels)
+    check(len({p["top_px"] for p in panels}) == 1 and tall,
+          "r-z sections should fill one row: %s" %
+          [(p["left_px"], p["top_px"], p["height_px"]) for p in panels])
     # Zoomed, an r-z section keeps the axis (the puncture) at its left edge.
     _, zoomed = render(skinheal, out_h5, os.path.join(work, "rz_zoom"),
                        ["--snapshots", "last", "--no-movie", "--depth-um", "200"])
