@@ -233,6 +233,9 @@ def test_time_is_a_unique_index(session_file):
     assert float(near["time"]) == 3600.0
     mid = ds["damage"].interp(time=[1800.0])
     assert mid.shape[0] == 1 and np.isfinite(mid.values).all()
+    # A single time, as python/README.md says (the text coordinate dropped first).
+    one = ds.drop_vars("snapshot_label").interp(time=1800.0)
+    np.testing.assert_allclose(one["damage"].values, mid.values[0])
     assert skinheal.layer_means(ds, "damage").dims == ("time", "layer")
 
 
