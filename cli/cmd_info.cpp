@@ -94,12 +94,14 @@ int info_command(const InfoOptions& o) {
     dz_max = std::max(dz_max, dz);
   }
   out << "\ngrid: " << g.dim << "D, ";
-  if (g.dim == 3)
+  if (g.axisymmetric)
+    out << "r-z unit cell, " << g.nx << " rings x " << g.nz << " cells (r, z)";
+  else if (g.dim == 3)
     out << g.nx << " x " << g.ny << " x " << g.nz << " cells (x, y, z)";
   else
     out << g.nx << " x " << g.nz << " cells (x, z)";
-  out << " = " << static_cast<long long>(g.nx) * g.ny * g.nz << "; width " << fmt(width_um)
-      << " um";
+  out << " = " << static_cast<long long>(g.nx) * g.ny * g.nz << "; "
+      << (g.axisymmetric ? "outer radius R " : "width ") << fmt(width_um) << " um";
   if (g.dim == 3) out << ", length " << fmt(g.ny * g.dx_um) << " um";
   out << ", depth " << fmt(depth_um) << " um; dx = " << fmt(g.dx_um) << " um; dz = " << fmt(dz_min)
       << (dz_max > dz_min * 1.0001 ? " .. " + fmt(dz_max) + " um (graded)" : " um") << "\n";

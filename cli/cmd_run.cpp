@@ -75,6 +75,8 @@ int run_command(const RunOptions& o) {
   opts.parameters = loaded.parameters;
 
   std::error_code ec;
+  if (o.resume && o.force)
+    throw InputError(o.output + ": --resume continues a run and --force starts it over; give one");
   if (o.resume) {
     if (!fs::exists(checkpoint, ec))
       throw InputError(checkpoint + ": no checkpoint to resume from (" +

@@ -22,6 +22,7 @@ struct ValidateOptions {
   std::string out_dir;
   std::vector<std::string> cases;
   int threads = 0;
+  bool quiet = false;  ///< only failed checks and the total
 };
 
 struct CaseResult {
@@ -130,13 +131,15 @@ int validate_command(const ValidateOptions& o) {
   std::vector<CaseResult> results;
   int passed = 0, total = 0;
   for (const auto* vc : selected) {
-    std::cerr << "skinheal validate: " << vc->name << ": " << vc->description << " …\n";
+    if (!o.quiet)
+      std::cerr << "skinheal validate: " << vc->name << ": " << vc->description << " …\n";
     const auto t0 = std::chrono::steady_clock::now();
     CaseResult r{vc, vc->run(), 0.0};
     r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (const auto& c : r.checks) {
       ++total;
       passed += c.passed();
+      if (o.quiet && c.passed()) continue;
       std::printf("  %-4s %-38s %10s %-3s in [%s, %s]\n", c.passed() ? "ok" : "FAIL", c.id.c_str(),
                   number(c.measured).c_str(), c.units.c_str(), number(c.lo).c_str(),
                   number(c.hi).c_str());
@@ -168,6 +171,7 @@ CommandAction add_validate(CLI::App& app) {
                   "occlusion, lotfi_five_sessions, remodelling_year, scar_five_sessions");
   cmd->add_option("--threads", o->threads, "OpenMP threads (default: all cores)")
       ->check(CLI::Range(0, 1024));
+  cmd->add_flag("-q,--quiet", o->quiet, "Print only failed checks and the total");
   cmd->footer(std::string(kExitCodesHelp) +
               " validate exits 1 when a check is outside its window.");
   return [o] { return validate_command(*o); };

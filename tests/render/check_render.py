@@ -681,6 +681,9 @@ def mode_rz(skinheal, work, source):
     views = sorted({p["view"] for im in manifest["images"] if im["kind"] == "section"
                     for p in im["panels"]})
     check(views == ["r-depth"], "r-z sections: expected the view r-depth, got %s" % views)
+    info = run([skinheal, "info", out_h5]).stdout
+    check("r-z unit cell" in info and "outer radius R" in info,
+          "skinheal info should say the file is an r-z unit cell:\n" + info)
     # Narrow sections go side by side in one row (panel_columns), each nearly the image's height.
     panels = [p for im in manifest["images"] if im["kind"] == "section" for p in im["panels"]]
     tall = all(p["height_px"] >= 0.8 * manifest["height"] for p in panels)

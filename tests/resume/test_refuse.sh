@@ -34,6 +34,7 @@ refuse() {
 
 refuse "other scenario" "a.h5.checkpoint: written for a different scenario (time.end" \
   --set 'time.end="6 d"'
+refuse "--resume with --force" "--resume continues a run and --force starts it over" --force
 [ "$(sums)" = "$before" ] || fail "a refused resume changed the checkpoint or the partial file"
 
 "$PY" - "$CK" <<'PYEOF'

@@ -25,4 +25,8 @@ rc=0
 [[ $rc == 2 ]] || { echo "unknown case: exit $rc, expected 2"; exit 1; }
 [[ $(wc -l <"$work/err2") == 1 ]] || { echo "unknown case: not one line:"; cat "$work/err2"; exit 1; }
 grep -q "occlusion" "$work/err2"
+# -q: only failed checks (none here) and the total, nothing on stderr.
+"$skinheal" validate -q --case occlusion >"$work/out3" 2>"$work/err3"
+[[ $(cat "$work/out3") == "1 of 1 checks inside their literature windows" && ! -s $work/err3 ]] ||
+  { echo "validate -q:"; cat "$work/out3" "$work/err3"; exit 1; }
 echo "validate CLI: ok"
