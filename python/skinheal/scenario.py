@@ -80,6 +80,13 @@ def toml_literal(value: Any) -> str:
     raise TypeError(f"{value!r}: cannot be written as a TOML value (use str, number, bool, list)")
 
 
+def _keys_named_in(message: str) -> list[str]:
+    """The dotted keys a CLI error message names ('treatment.sessions' [1] = ... -> treatment.sessions)."""
+    import re
+
+    return re.findall(r"'([A-Za-z_][\w]*(?:\.[\w\[\]]+)+)'", message)
+
+
 def _resolve_suffix(key: str, value: Any) -> tuple[str, Any]:
     """``a.b_mm = 1.5`` → ``a.b = "1.5 mm"`` (only for numbers and a known unit suffix)."""
     value = plain_value(value)
@@ -192,7 +199,16 @@ class Scenario:
         trial = dict(self._overrides)
         trial.pop(key, None)
         trial[key] = toml_literal(value)
-        params = _core.check(self._text, self._name, [f"{k}={v}" for k, v in trial.items()])
+        try:
+            params = _core.check(self._text, self._name, [f"{k}={v}" for k, v in trial.items()])
+        except ValueError as e:
+            # One key at a time can pass through an invalid combination (a shorter time.end
+            # before the sessions that no longer fit): update() checks the keys together.
+            if any(k != key for k in _keys_named_in(str(e))):
+                raise ValueError(f"{e} (setting '{key}' alone; to change several keys that "
+                                 f"depend on each other, set them together with "
+                                 f"sc.update({{...}}))") from None
+            raise
         self._overrides, self._parameters = trial, params
         return self
 

@@ -108,3 +108,16 @@ def test_defaults_read_like_values_that_are_set():
     assert isinstance(factor, (int, float)) and not isinstance(factor, bool)
     sc["device.pressure_factor"] = factor
     assert sc["device.pressure_factor"] == factor
+
+
+def test_a_key_that_breaks_another_points_to_update():
+    """Setting time.end alone before the sessions that no longer fit: the error says to set
+    dependent keys together with update(), which accepts the same change."""
+    sc = skinheal.Scenario.preset("unit_cell_rz")
+    with pytest.raises(ValueError, match=r"sc\.update"):
+        sc["time.end"] = "2 d"
+    sc.update({"time.end": "2 d", "treatment.sessions": ["0 d"]})
+    assert sc["time.end"] == "2 d"
+    with pytest.raises(ValueError) as err:  # a bad value of the key itself: no update() hint
+        sc["grid.dx"] = "abc"
+    assert "update" not in str(err.value)
