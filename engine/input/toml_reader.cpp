@@ -693,8 +693,12 @@ void apply_override(TomlState& s, const std::string& o) {
   try {
     value = parse_as_override(o.substr(eq + 1));
   } catch (const std::exception&) {
+    // The suggestion quotes what was given (a value with a unit is a TOML string).
+    std::string given = o.substr(eq + 1);
+    const bool quotable = !given.empty() && given.size() <= 40 &&
+                          given.find_first_of("\"'\\\n[]{}=") == std::string::npos;
     raise(s.name + ": " + label + ": the value is not valid TOML (quote strings with units: " +
-          shorten(key) + "='\"1.5 mm\"')");
+          shorten(key) + "='\"" + (quotable ? given : std::string("1.5 mm")) + "\"')");
   }
   Value* node = &s.root;
   std::string done;  // the key so far, for messages
