@@ -40,6 +40,13 @@ using namespace skinheal;
 
 namespace {
 
+/// A scenario's warnings (e.g. a grid that leaves out a layer) as Python UserWarnings, which
+/// Python shows once per message and place instead of at every load (the CLI prints them).
+void warn_python(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings)
+    if (PyErr_WarnEx(PyExc_UserWarning, w.c_str(), 1) < 0) throw py::error_already_set();
+}
+
 py::dict step_info_dict(const StepInfo& s) {
   py::dict d;
   d["t_s"] = s.t_s;
@@ -64,6 +71,7 @@ class PySimulation {
   PySimulation(const std::string& text, const std::string& name,
                const std::vector<std::string>& overrides)
       : loaded_(models::load_scenario_text(text, name, overrides)) {
+    warn_python(loaded_.warnings);
     pinned_ = sim().fields().storage().data();
   }
 
@@ -261,7 +269,9 @@ class PySimulation {
 
 std::vector<std::array<std::string, 3>> check(const std::string& text, const std::string& name,
                                               const std::vector<std::string>& overrides) {
-  return models::load_scenario_text(text, name, overrides).parameters;
+  const models::LoadedScenario loaded = models::load_scenario_text(text, name, overrides);
+  warn_python(loaded.warnings);
+  return loaded.parameters;
 }
 
 }  // namespace
@@ -269,6 +279,7 @@ std::vector<std::array<std::string, 3>> check(const std::string& text, const std
 PYBIND11_MODULE(_core, m) {
   m.doc() = "skinheal's compiled core (pybind11). Use the `skinheal` package, not this module.";
   m.attr("__version__") = SKINHEAL_VERSION;
+  models::set_warning_sink(nullptr);  // warnings reach Python through warn_python
 
   static py::exception<NumericalError> numerical(m, "NumericalError", PyExc_RuntimeError);
   py::register_exception_translator([](std::exception_ptr p) {

@@ -121,3 +121,12 @@ def test_a_key_that_breaks_another_points_to_update():
     with pytest.raises(ValueError) as err:  # a bad value of the key itself: no update() hint
         sc["grid.dx"] = "abc"
     assert "update" not in str(err.value)
+
+
+def test_scenario_warnings_are_python_warnings(capfd):
+    """A grid that leaves out a layer warns through Python's warnings (shown once per place by
+    default), not by printing to stderr at every load."""
+    sc = skinheal.Scenario.preset("roller_1p5mm_collagen_induction")
+    with pytest.warns(UserWarning, match="leaves out the hypodermis of site 'abdomen'"):
+        sc["skin.site"] = "abdomen"
+    assert "leaves out" not in capfd.readouterr().err
