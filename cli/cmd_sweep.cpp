@@ -430,9 +430,13 @@ int sweep_command(const SweepOptions& o) {
     }
   }
   write_summary(dir, axes, runs);
-  if (!o.quiet)
+  if (!o.quiet) {
+    std::size_t unfinished = 0;
+    for (const Run& r : runs) unfinished += r.status == "interrupted" || r.status == "pending";
     std::cout << "wrote " << (dir / "summary.csv").string() << " (" << total << " run(s), "
-              << failed << " failed)\n";
+              << failed << " failed"
+              << (unfinished ? ", " + std::to_string(unfinished) + " interrupted" : "") << ")\n";
+  }
   if (stop) return kExitInterrupted;
   return failed > 0 ? kExitNumerical : kExitOk;
 }

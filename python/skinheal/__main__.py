@@ -88,12 +88,12 @@ def main(argv: list[str] | None = None) -> int:
         table = skinheal.sweep(sc, vary, client=args.scheduler, out_dir=args.output,
                                n_workers=args.jobs, overwrite=args.force)
     except skinheal.SweepOutputExists as e:
-        print(f"skinheal sweep: {e.directory}: holds the results of an earlier sweep "
+        print(f"skinheal: error: {e.directory}: holds the results of an earlier sweep "
               f"({', '.join(e.existing[:3])}{', ...' if len(e.existing) > 3 else ''}); "
               "use --force to overwrite them", file=sys.stderr)
         return 2
-    except (ValueError, OSError) as e:
-        print(f"skinheal sweep: {e}", file=sys.stderr)
+    except (ValueError, OSError) as e:  # one line, as the CLI's errors
+        print(f"skinheal: error: {e}".splitlines()[0], file=sys.stderr)
         return 2
     failed = table[table["status"] != "ok"]
     for _, row in failed.iterrows():

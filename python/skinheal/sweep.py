@@ -184,8 +184,8 @@ def _connect(client: Any, n_workers: int) -> tuple[Any, Any]:
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
         own = Client(cluster)
-    else:
-        own = Client(client)
+    else:  # an address that does not answer fails after 10 s (Dask's default is 30 s)
+        own = Client(client, timeout="10s")
     return own, own
 
 
