@@ -6,6 +6,7 @@
 
 #include "engine/error.hpp"
 #include "engine/input/resources.hpp"
+#include "engine/strings.hpp"
 #include "models/time_scheme.hpp"
 
 namespace skinheal::models {
@@ -76,6 +77,9 @@ std::string format_number(double value) {
 SkinModelConfig load_skin_scenario(const TomlTable& root) {
   using D = ScenarioDefaults;
   SkinModelConfig c;
+  if (root.has("layers"))
+    root.fail("layers", "is not read by skin scenarios: their layers come from skin.site (" +
+                            join(skin_site_names(), " | ") + ") and grid.depth cuts the stack");
   if (root.has_table("model")) {
     const TomlTable model = root.table("model");
     const std::string kind = model.get_string("kind");

@@ -720,7 +720,8 @@ void apply_override(TomlState& s, const std::string& o) {
     const auto it = table.find(part.name);
     if (it == table.end() || !it->second.is_array())
       raise(s.name + ": " + label + ": '" + done +
-            "' is not an array in the scenario, so it has no [" + std::to_string(part.index) + "]");
+            "' is not an array in the scenario, so it has no [" + std::to_string(part.index) + "]" +
+            (done == "layers" ? " (skin scenarios take their layers from skin.site)" : ""));
     auto& items = it->second.as_array();
     if (static_cast<std::size_t>(part.index) >= items.size())
       raise(s.name + ": " + label + ": '" + done + "' has " + std::to_string(items.size()) +
