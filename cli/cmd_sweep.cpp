@@ -221,6 +221,48 @@ std::string last_line(const std::string& path) {
   return last;
 }
 
+/// The stems (run_<i>) of the run files an earlier sweep's DIR/summary.csv lists in its
+/// `output` column, if they lie in DIR; empty without a readable summary.
+std::vector<std::string> earlier_run_stems(const fs::path& dir) {
+  std::ifstream in(dir / "summary.csv");
+  std::string line;
+  if (!in || !std::getline(in, line)) return {};
+  // Fields split at commas outside double quotes ("" inside quotes is one quote).
+  auto fields = [](const std::string& text) {
+    std::vector<std::string> out(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (c == '"' && quoted && i + 1 < text.size() && text[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = !quoted;
+      } else if (c == ',' && !quoted) {
+        out.emplace_back();
+      } else {
+        out.back() += c;
+      }
+    }
+    return out;
+  };
+  const std::vector<std::string> header = fields(line);
+  const auto col = std::find(header.begin(), header.end(), "output") - header.begin();
+  if (col == static_cast<long>(header.size())) return {};
+  std::vector<std::string> stems;
+  static const std::regex run_stem(R"(run_\d{1,9})");
+  while (std::getline(in, line)) {
+    const std::vector<std::string> row = fields(line);
+    if (col >= static_cast<long>(row.size())) continue;
+    const fs::path out(row[static_cast<std::size_t>(col)]);
+    std::error_code ec;
+    const std::string stem = out.stem().string();
+    if (std::regex_match(stem, run_stem) && fs::equivalent(out.parent_path(), dir, ec))
+      stems.push_back(stem);
+  }
+  return stems;
+}
+
 void read_finals(Run& run) {
   const Hdf5Result result(run.output);
   const ResultSummary s = result.read_summary();
@@ -344,16 +386,16 @@ int sweep_command(const SweepOptions& o) {
   }
   fs::create_directories(dir, ec);
   if (ec) throw InputError(o.output_dir + ": cannot create the directory (" + ec.message() + ")");
-  // --force: files of an earlier sweep's runs beyond this one's (run_<i>.* with i >= total)
-  // would sit beside a summary that does not list them; they go.
+  // --force: the run files an earlier sweep's summary.csv lists, and this sweep does not
+  // write again, would sit beside a summary that does not list them; they go. Files the earlier
+  // summary does not name (a user's own) are never touched.
   if (o.force) {
-    const std::regex earlier_run(R"(run_(\d{1,9})\.(h5|log|xdmf|h5\.partial|h5\.checkpoint))");
-    std::smatch m;
-    for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
-      const std::string name = e.path().filename().string();
-      if (std::regex_match(name, m, earlier_run) && std::stoull(m[1].str()) >= total)
-        fs::remove(e.path(), ec);
-    }
+    std::set<std::string> ours;
+    for (const Run& r : runs) ours.insert(fs::path(r.output).stem().string());
+    for (const std::string& stem : earlier_run_stems(dir))
+      if (!ours.count(stem))
+        for (const char* ext : {".h5", ".log", ".xdmf", ".h5.partial", ".h5.checkpoint"})
+          if (fs::is_regular_file(dir / (stem + ext), ec)) fs::remove(dir / (stem + ext), ec);
   }
 
   const std::string exe = own_executable();

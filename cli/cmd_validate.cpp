@@ -152,8 +152,9 @@ int validate_command(const ValidateOptions& o) {
     const std::filesystem::path dir(o.out_dir);
     write_atomically(dir / "validation.md", markdown(results, passed, total));
     write_atomically(dir / "validation.json", json(results, passed, total));
-    std::printf("wrote %s and %s\n", (dir / "validation.md").c_str(),
-                (dir / "validation.json").c_str());
+    if (!o.quiet)
+      std::printf("wrote %s and %s\n", (dir / "validation.md").c_str(),
+                  (dir / "validation.json").c_str());
   }
   return passed == total ? kExitOk : 1;
 }

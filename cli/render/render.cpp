@@ -94,11 +94,13 @@ struct ImageRecord {
 };
 
 void write_manifest(const std::string& path, const std::string& input, int w, int h,
-                    const std::vector<ImageRecord>& images) {
+                    const std::vector<ImageRecord>& images, const std::string& movie) {
   std::ostringstream j;
   j << std::setprecision(10);
   j << "{\n  \"input\": \"" << json_escape(input) << "\",\n  \"width\": " << w
-    << ",\n  \"height\": " << h << ",\n  \"images\": [\n";
+    << ",\n  \"height\": " << h << ",\n";
+  if (!movie.empty()) j << "  \"movie\": \"" << json_escape(movie) << "\",\n";
+  j << "  \"images\": [\n";
   for (std::size_t i = 0; i < images.size(); ++i) {
     const ImageRecord& im = images[i];
     j << "    {\"file\": \"" << json_escape(im.file) << "\", \"kind\": \"" << im.kind
@@ -142,8 +144,8 @@ int panel_columns(int n, int w, int h, int header_px, double aspect) {
     const int rows = (n + cols - 1) / cols;
     const int cw = w / cols, ch = (h - header_px) / rows;
     const int title_px = std::clamp(ch / 22, 11, 18);
-    const int avail_w = cw - 8 - std::clamp(cw / 5, 70, 150);
-    const int avail_h = ch - (title_px + 10) - std::max(title_px + 14, 28);
+    const int avail_w = std::max(cw - 8 - std::clamp(cw / 5, 70, 150), 8);
+    const int avail_h = std::max(ch - (title_px + 10) - std::max(title_px + 14, 28), 8);
     return std::min(avail_w / aspect, static_cast<double>(avail_h));
   };
   int best = usual;
@@ -321,15 +323,15 @@ class OutputDirectory {
 };
 
 /// After a successful render into a directory that held an earlier one: remove the files the
-/// earlier render.json lists (and its movie) that this render did not write again, so that the
-/// directory holds one render. Only plain file names of skinheal's own pattern are touched.
+/// earlier render.json lists (its images and movie) that this render did not write again, so
+/// that the directory holds one render. Only names that manifest lists are touched.
 void remove_stale_outputs(const std::filesystem::path& dir, const std::string& previous_manifest,
                           const std::vector<std::string>& written) {
   namespace fs = std::filesystem;
   std::set<std::string> keep;
   for (const std::string& f : written) keep.insert(fs::path(f).filename().string());
-  std::set<std::string> old{"movie.mp4", "movie.gif"};
-  static const std::regex listed(R"re("file": "([A-Za-z0-9_]+\.png)")re");
+  std::set<std::string> old;
+  static const std::regex listed(R"re("(?:file|movie)": "([A-Za-z0-9_]+\.(?:png|mp4|gif))")re");
   for (std::sregex_iterator it(previous_manifest.begin(), previous_manifest.end(), listed), end;
        it != end; ++it)
     old.insert((*it)[1].str());
@@ -551,17 +553,21 @@ RenderReport render_result(const RenderOptions& o) {
     images.push_back({"timeline.png", "timeline", 0, 0, {}});
   }
   // 4. Movie of the cross-sections.
+  std::string movie_name;
   if (o.movie && frames.size() >= 2) {
     const std::string movie =
         detail::write_movie(o.output_dir, frames, o.frames_per_second, report.movie_note);
     wrote(movie);
+    movie_name = std::filesystem::path(movie).filename().string();
   } else if (o.movie) {
     report.movie_note = "one snapshot only: no movie";
   }
+  // The new manifest first: if writing it fails, the earlier one still lists only files that
+  // are there (nothing has been removed yet).
   const std::string manifest = (dir / "render.json").string();
-  if (previous_manifest) remove_stale_outputs(dir, *previous_manifest, report.files);
-  write_manifest(manifest, o.input, o.width_px, o.height_px, images);
+  write_manifest(manifest, o.input, o.width_px, o.height_px, images, movie_name);
   wrote(manifest);
+  if (previous_manifest) remove_stale_outputs(dir, *previous_manifest, report.files);
   output_directory.keep();
   return report;
 }

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({', '.join(e.existing[:3])}{', ...' if len(e.existing) > 3 else ''}); "
               "use --force to overwrite them", file=sys.stderr)
         return 2
-    except (ValueError, OSError) as e:  # one line, as the CLI's errors
+    except (ValueError, OSError, Warning) as e:  # one line, as the CLI's errors (-W error too)
         print(f"skinheal: error: {e}".splitlines()[0], file=sys.stderr)
         return 2
     failed = table[table["status"] != "ok"]

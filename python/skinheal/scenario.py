@@ -204,7 +204,8 @@ class Scenario:
         except ValueError as e:
             # One key at a time can pass through an invalid combination (a shorter time.end
             # before the sessions that no longer fit): update() checks the keys together.
-            if any(k != key for k in _keys_named_in(str(e))):
+            own = f"--set {key}=" in str(e)  # a message about this key's own value
+            if not own and any(k != key for k in _keys_named_in(str(e))):
                 raise ValueError(f"{e} (setting '{key}' alone; to change several keys that "
                                  f"depend on each other, set them together with "
                                  f"sc.update({{...}}))") from None

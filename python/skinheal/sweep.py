@@ -148,7 +148,7 @@ def sweep(scenario: Scenario | str | os.PathLike, vary: dict[str, Iterable[Any]]
     try:
         out.mkdir(parents=True, exist_ok=True)
         if overwrite:
-            _remove_earlier_runs(out, len(jobs))
+            _remove_earlier_runs(out, {Path(o).stem for o in outputs})
         rows = _execute(jobs, client, n_workers)
     finally:
         _close(own)
@@ -162,16 +162,31 @@ def sweep(scenario: Scenario | str | os.PathLike, vary: dict[str, Iterable[Any]]
     return table
 
 
-def _remove_earlier_runs(out: Path, runs: int) -> None:
-    """Remove an earlier sweep's run files beyond this one's (run_NNN.* with NNN >= runs), so
-    that the directory holds what summary.csv lists (as `skinheal sweep --force` does)."""
+def _remove_earlier_runs(out: Path, keep: set[str]) -> None:
+    """Remove the run files an earlier sweep's summary.csv lists (its `output` column) that this
+    sweep does not write again (stems not in `keep`), so that the directory holds what the new
+    summary lists, as `skinheal sweep --force` does. Files it does not list are never touched."""
+    import csv
     import re
 
-    pattern = re.compile(r"run_(\d{1,9})\.(h5|xdmf|log|h5\.partial|h5\.checkpoint)")
-    for p in out.iterdir():
-        m = pattern.fullmatch(p.name)
-        if m and int(m.group(1)) >= runs and p.is_file():
-            p.unlink()
+    try:
+        with open(out / "summary.csv", newline="", encoding="utf-8") as f:
+            listed = [row.get("output") or "" for row in csv.DictReader(f)]
+    except (OSError, csv.Error):
+        return
+    for name in listed:
+        p = Path(name)
+        if not re.fullmatch(r"run_\d{1,9}", p.stem) or p.stem in keep:
+            continue
+        try:
+            if not p.parent.resolve().samefile(out.resolve()):
+                continue
+        except OSError:
+            continue
+        for ext in (".h5", ".xdmf", ".log", ".h5.partial", ".h5.checkpoint"):
+            f = out / (p.stem + ext)
+            if f.is_file():
+                f.unlink()
 
 
 def _connect(client: Any, n_workers: int) -> tuple[Any, Any]:

@@ -71,7 +71,7 @@ class PySimulation {
   PySimulation(const std::string& text, const std::string& name,
                const std::vector<std::string>& overrides)
       : loaded_(models::load_scenario_text(text, name, overrides)) {
-    warn_python(loaded_.warnings);
+    // (its warnings were given when the Scenario was checked)
     pinned_ = sim().fields().storage().data();
   }
 

@@ -130,3 +130,10 @@ def test_scenario_warnings_are_python_warnings(capfd):
     with pytest.warns(UserWarning, match="leaves out the hypodermis of site 'abdomen'"):
         sc["skin.site"] = "abdomen"
     assert "leaves out" not in capfd.readouterr().err
+
+
+def test_a_misspelt_key_gets_no_update_hint():
+    sc = skinheal.Scenario.preset("roller_1p5mm_collagen_induction")
+    with pytest.raises(ValueError, match="did you mean 'time.end'") as err:
+        sc["time.edn"] = "1 d"
+    assert "update" not in str(err.value)

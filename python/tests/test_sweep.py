@@ -153,7 +153,9 @@ def test_workers_import_the_callers_package_not_the_working_directorys(short, tm
 def test_overwrite_removes_an_earlier_larger_sweeps_runs(short, tmp_path):
     skinheal.sweep(short, vary={"time.end": ["6 h", "12 h", "18 h"]}, out_dir=tmp_path, n_workers=1)
     assert (tmp_path / "run_002.h5").exists()
+    (tmp_path / "run_009.log").write_text("mine")  # not in the summary: the user's own
     table = skinheal.sweep(short, vary={"time.end": ["6 h"]}, out_dir=tmp_path, n_workers=1,
                            overwrite=True)
     assert list(table["status"]) == ["ok"]
-    assert sorted(p.name for p in tmp_path.glob("run_*")) == ["run_000.h5", "run_000.xdmf"]
+    assert sorted(p.name for p in tmp_path.glob("run_*")) == ["run_000.h5", "run_000.xdmf",
+                                                              "run_009.log"]

@@ -708,12 +708,22 @@ def mode_rerender(skinheal, work, source):
     first = set(os.listdir(out))
     check("movie.mp4" in first and sum(f.startswith("section_") for f in first) >= 3,
           "first render: expected sections and a movie, got %s" % sorted(first))
+    with open(os.path.join(out, "render.json")) as f:
+        check(json.load(f).get("movie") == "movie.mp4", "render.json should name the movie")
     with open(os.path.join(out, "notes.txt"), "w") as f:
         f.write("the user's own file\n")
     run([skinheal, "render", h5, "-o", out, "--snapshots", "last", "--no-movie"],
         env=headless_env())
     with open(os.path.join(out, "render.json")) as f:
         listed = {im["file"] for im in json.load(f)["images"]}
+    left = set(os.listdir(out))
+    # A movie the user made in a directory whose manifest names none is theirs: kept.
+    with open(os.path.join(out, "movie.gif"), "wb") as f:
+        f.write(b"GIF89a")
+    run([skinheal, "render", h5, "-o", out, "--snapshots", "last", "--no-movie"],
+        env=headless_env())
+    check(os.path.exists(os.path.join(out, "movie.gif")), "render removed the user's movie.gif")
+    os.remove(os.path.join(out, "movie.gif"))
     left = set(os.listdir(out))
     check(left == listed | {"render.json", "notes.txt"},
           "after the second render: %s, expected %s" % (sorted(left),
