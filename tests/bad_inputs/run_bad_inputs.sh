@@ -97,6 +97,7 @@ set_case() {  # set_case NAME EXPECT VALUE
 }
 set_case set_typo "did you mean 'time.end'" 'time.edn="1 d"'
 set_case set_unquoted_unit "is not valid TOML (quote strings with units: time.end='\"1 d\"')" 'time.end=1 d'
+set_case set_unquoted_list "time.end='[\"1 d\", \"2 d\"]'" 'time.end=1 d, 2 d # two'
 set_case set_no_equals "expected KEY=VALUE" 'time.end'
 set_case set_empty_key_part "is not a dotted key" 'time..end="1 d"'
 set_case set_bad_unit "unknown unit 'kg'" 'grid.dx="1 kg"'
