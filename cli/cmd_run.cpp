@@ -58,11 +58,7 @@ int run_command(const RunOptions& o) {
   models::LoadedScenario loaded = models::load_scenario(o.scenario, o.overrides);
   Simulation& sim = *loaded.built.simulation;
 
-  const std::string stem = std::filesystem::path(o.output).filename().string();
-  if (stem.size() < 4 || stem.substr(stem.size() - 3) != ".h5")
-    throw InputError(o.output +
-                     ": the output file name must end in .h5 and have a name before "
-                     "it, such as out/run.h5");
+  require_h5_file_name(o.output);  // before a stale checkpoint of that name is touched
   const std::string checkpoint = checkpoint_path_for(o.output);
   const CheckpointIdentity identity{loaded.text, loaded.parameters};
 

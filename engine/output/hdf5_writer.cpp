@@ -384,6 +384,14 @@ std::vector<double> default_snapshot_times_s(double t_end_s) {
   return times;
 }
 
+void require_h5_file_name(const std::string& path) {
+  const std::string name = fs::path(path).filename().string();
+  if (name.size() < 4 || name.substr(name.size() - 3) != ".h5")
+    throw InputError(path +
+                     ": the output file name must end in .h5 and have a name before it, "
+                     "such as out/run.h5");
+}
+
 std::string xdmf_path_for(const std::string& h5_path) {
   return fs::path(h5_path).replace_extension(".xdmf").string();
 }
@@ -444,7 +452,7 @@ struct Hdf5Writer::Impl {
 Hdf5Writer::Hdf5Writer(Hdf5WriterOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.opt = std::move(options);
-  SKINHEAL_REQUIRE(!m.opt.path.empty(), "HDF5 output: the output path is empty");
+  require_h5_file_name(m.opt.path);
   m.partial = m.opt.path + ".partial";
   SKINHEAL_REQUIRE(m.opt.overwrite || !fs::exists(m.opt.path),
                    m.opt.path + ": output file already exists; use --force to overwrite it");

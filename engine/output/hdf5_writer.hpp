@@ -59,6 +59,11 @@ struct Hdf5WriterOptions {
 /// 90 d, 180 d, 270 d, 365 d (those ≤ t_end_s), then t_end_s itself if not already listed.
 std::vector<double> default_snapshot_times_s(double t_end_s);
 
+/// InputError unless `path` names a result file: a name that ends in .h5, with something
+/// before it (out/run.h5). The writer checks this itself; callers check it first to fail before
+/// touching anything else (a checkpoint, a directory).
+void require_h5_file_name(const std::string& path);
+
 /// Path of the XDMF sidecar of a result file: OUT.h5 → OUT.xdmf.
 std::string xdmf_path_for(const std::string& h5_path);
 

@@ -211,8 +211,7 @@ class PySimulation {
   /// the file starts at the current time: that time is a snapshot (written at once), earlier
   /// scheduled times are skipped.
   void attach_output(const std::string& path, double t_end_s, bool overwrite) {
-    if (path.size() < 4 || path.substr(path.size() - 3) != ".h5")
-      throw InputError(path + ": the output file name must end in .h5");
+    require_h5_file_name(path);  // before a directory is created for it
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty() && !std::filesystem::exists(parent))
       std::filesystem::create_directories(parent);

@@ -401,6 +401,15 @@ TEST_F(hdf5, MissingOutputDirectoryIsAnInputError) {
   EXPECT_NE(input_error_of([&] { Hdf5Writer w(o); }).find("does not exist"), std::string::npos);
 }
 
+TEST_F(hdf5, TheFileNameMustEndInH5WithANameBeforeIt) {
+  for (const std::string name : {"out.txt", ".h5", "out.h5.bak"}) {
+    Hdf5WriterOptions o;
+    o.path = (dir_ / name).string();
+    EXPECT_NE(input_error_of([&] { Hdf5Writer w(o); }).find("must end in .h5"), std::string::npos)
+        << name;
+  }
+}
+
 TEST_F(hdf5, RefusesToOverwriteWithoutForce) {
   const fs::path out = dir_ / "out.h5";
   {
