@@ -44,4 +44,10 @@ std::string suggest_nearest(const std::string& word, const std::vector<std::stri
   return "; valid: " + join(candidates, ", ");
 }
 
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
 }  // namespace skinheal

@@ -14,5 +14,7 @@ int edit_distance(const std::string& a, const std::string& b);
 std::string suggest_nearest(const std::string& word, const std::vector<std::string>& candidates);
 /// Join with a separator.
 std::string join(const std::vector<std::string>& items, const std::string& sep);
+/// `s` without leading and trailing spaces and tabs.
+std::string trim(const std::string& s);
 
 }  // namespace skinheal

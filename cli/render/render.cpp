@@ -30,12 +30,6 @@ using detail::PanelData;
 using detail::PanelPlacement;
 using detail::Rect;
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
 /// Default panel: the four matrix/cell fields of a skin run, else every field of a generic run
 /// (up to six), else the first.
 std::vector<std::string> default_fields(const std::vector<std::string>& names) {

@@ -695,10 +695,8 @@ void apply_override(TomlState& s, const std::string& o) {
   } catch (const std::exception&) {
     // The suggestion quotes what was given (a value with a unit is a TOML string; a list of
     // them, given with commas, an array of strings).
-    std::string given = o.substr(eq + 1);
-    given = given.substr(0, given.find('#'));
-    const auto b = given.find_first_not_of(" \t"), e = given.find_last_not_of(" \t");
-    given = b == std::string::npos ? std::string() : given.substr(b, e - b + 1);
+    const std::string raw = o.substr(eq + 1);
+    const std::string given = trim(raw.substr(0, raw.find('#')));
     const bool quotable = !given.empty() && given.size() <= 60 &&
                           given.find_first_of("\"'\\\n[]{}=") == std::string::npos;
     std::string suggestion = "\"1.5 mm\"";
@@ -707,12 +705,9 @@ void apply_override(TomlState& s, const std::string& o) {
     } else if (quotable) {
       suggestion.clear();
       std::istringstream items(given);
-      for (std::string item; std::getline(items, item, ',');) {
-        const auto ib = item.find_first_not_of(" \t"), ie = item.find_last_not_of(" \t");
-        if (ib == std::string::npos) continue;
-        suggestion +=
-            (suggestion.empty() ? "" : ", ") + ("\"" + item.substr(ib, ie - ib + 1) + "\"");
-      }
+      for (std::string item; std::getline(items, item, ',');)
+        if (!trim(item).empty())
+          suggestion += (suggestion.empty() ? "\"" : ", \"") + trim(item) + "\"";
       suggestion = "[" + suggestion + "]";
     }
     raise(s.name + ": " + label + ": the value is not valid TOML (quote strings with units: " +
