@@ -156,7 +156,6 @@ BlockWork integrate_block_lanes(const Terms& terms, const StepperSettings& cfg, 
     }
     if (c0 + W + kPrefetchVoxels <= end)
       for (int f = 0; f < n; ++f) __builtin_prefetch(store + f * N + c0 + kPrefetchVoxels, 1);
-    tau = Lanes{} + dt_s;
   };
   for (int l = 0; l < W; ++l) {
     t[l] = t_end;

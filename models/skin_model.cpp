@@ -179,16 +179,14 @@ std::vector<std::string> grid_depth_warnings(const SkinModelConfig& config) {
   std::vector<std::string> out;
   const double depth = config.grid.depth_um;
   const std::vector<Layer>& layers = config.site.layers;
-  // Layers whose top lies at or below the grid's bottom are left out (layers_to_depth).
-  double top = 0.0, first_missing_top = -1.0, needed = 0.0;
+  // The site's layers the grid keeps (layers_to_depth), and those it leaves out.
+  const std::size_t kept = layers_to_depth(config.site, depth).size();
   std::vector<std::string> missing;
+  double first_missing_top = 0.0, needed = 0.0;  // needed: the top of the last layer
   for (std::size_t l = 0; l < layers.size(); ++l) {
-    if (top >= depth) {
-      if (missing.empty()) first_missing_top = top;
-      missing.push_back(layers[l].name);
-    }
-    needed = top;  // the top of the last layer: a grid deeper than this includes every layer
-    top += layers[l].thickness_um;
+    if (l >= kept) missing.push_back(layers[l].name);
+    if (l < kept) first_missing_top += layers[l].thickness_um;
+    if (l + 1 < layers.size()) needed += layers[l].thickness_um;
   }
   char buf[400];
   if (!missing.empty()) {
