@@ -192,10 +192,13 @@ std::size_t utf8_length(const std::string& s) {
   return n;
 }
 
-/// Estimated width in pixels of `s` at font size `size_px` (VTK's default sans font).
+}  // namespace
+
 double text_width_px(const std::string& s, int size_px) {
   return 0.6 * size_px * utf8_length(s);
 }
+
+namespace {
 
 /// `d` cut to its top `depth_um` and, so that µm stay square in `avail_w` × `avail_h` pixels,
 /// to the whole columns of the matching width around the middle (from the axis in r–z, where
@@ -371,7 +374,7 @@ PanelPlacement Canvas::panel(const Rect& cell, const PanelData& data_in) {
   // The units above the bar, smaller where they would not fit over it (narrow cells).
   const std::string units = d.units.empty() ? "1" : d.units;
   const int units_px =
-      std::clamp(static_cast<int>(bar_w / std::max(0.6 * utf8_length(units), 1.0)), 9, title_px);
+      std::clamp(static_cast<int>(bar_w / std::max(text_width_px(units, 1), 1.0)), 9, title_px);
   bar->GetTitleTextProperty()->SetFontSize(units_px);
   bar->GetTitleTextProperty()->SetColor(0.1, 0.1, 0.1);
   bar->GetTitleTextProperty()->ItalicOff();

@@ -166,10 +166,10 @@ void write_timeline(const std::string& path, const ResultSummary& summary,
     const double xs = scale(t);
     if (xs > x_max + 1e-9) continue;
     const double px = (xs - x_min) / (x_max - x_min) * plot_px;
-    const double half = 0.5 * 0.6 * tick_font_px * std::string(label).size();
+    const double half = 0.5 * text_width_px(label, tick_font_px);
     bool clear = true;
     for (const auto& [kx, kl] : kept)
-      clear = clear && std::abs(kx - px) >= half + 0.5 * 0.6 * tick_font_px * kl.size() + 8;
+      clear = clear && std::abs(kx - px) >= half + 0.5 * text_width_px(kl, tick_font_px) + 8;
     if (clear) kept.emplace_back(px, label);
   }
   std::sort(kept.begin(), kept.end());

@@ -95,6 +95,9 @@ std::vector<double> nice_ticks(double lo, double hi, int max_count, double* step
 /// "%.1f" for 0.5 or 2.5), "%.3g" for very large or very small values.
 std::string tick_format(double step, double largest_magnitude);
 
+/// Estimated width in pixels of `s` at font size `size_px` (VTK's default sans font).
+double text_width_px(const std::string& s, int size_px);
+
 /// A "nice" scale-bar length (1, 2, 2.5, 5 × 10^k µm) close to `target_um`.
 double nice_length_um(double target_um);
 
